@@ -1,0 +1,59 @@
+# The two commands the README promises: `make demo` and `make test`.
+# Runs as root on a fresh Debian machine with Python 3.11; everything else is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+LITELLM_VENV := .venv-litellm
+GONOGO := $(VENV)/bin/gonogo
+DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager
+
+.PHONY: help setup sandbox-deps demo test lint bench clean
+
+help:
+	@echo "make demo   install everything, start the sandbox, run every stage, print the verdict, stop"
+	@echo "make test   install and run gonogo's own tests (unit, plugin, integration on the sandbox)"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  print the benchmarks' figures"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
+	$(UV) venv -q --allow-existing --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install -q -e '.[dev]' --config-settings editable_mode=compat
+	@touch $@
+
+# The sandbox: Debian's Redis, Prometheus and Alertmanager, and LiteLLM in its own venv.
+sandbox-deps: $(LITELLM_VENV)/.installed
+	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool; do \
+	  command -v $$bin >/dev/null || missing=yes; done; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; fi
+
+$(LITELLM_VENV)/.installed: sandbox/litellm-requirements.txt
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
+	$(UV) venv -q --allow-existing --python $(PYTHON) $(LITELLM_VENV)
+	VIRTUAL_ENV=$(LITELLM_VENV) $(UV) pip install -q -r sandbox/litellm-requirements.txt
+	@touch $@
+
+demo: setup sandbox-deps
+	@status=1; \
+	if $(GONOGO) sandbox up; then $(GONOGO) run --stage all; status=$$?; fi; \
+	$(GONOGO) sandbox down; exit $$status
+
+test: setup sandbox-deps
+	$(VENV)/bin/pytest tests
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: setup sandbox-deps
+	$(VENV)/bin/python bench/sandbox_startup.py
+
+clean:
+	-$(GONOGO) sandbox down
+	rm -rf $(VENV) $(LITELLM_VENV) .gonogo

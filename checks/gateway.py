@@ -1,0 +1,108 @@
+"""Checks of the gateway as an AI API: the models it lists and each model answering."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from gonogo.checklist import CheckSpec
+from gonogo.clients.gateway import ChatReply
+from gonogo.clients.http import seconds
+from gonogo.context import CheckContext
+from gonogo.errors import CheckFailure, ChecklistError
+from gonogo.registry import check_kind
+
+
+class ModelsCheck(CheckSpec):
+    """Every expected model group is listed by GET /v1/models."""
+
+    groups: list[str] | None = Field(None, description="Default: every group under models.")
+
+
+@check_kind("models", ModelsCheck)
+def model_groups_are_listed(spec: ModelsCheck, ctx: CheckContext) -> None:
+    """GET /v1/models lists every expected model group."""
+    __tracebackhide__ = True
+    expected = spec.groups or [group.name for group in ctx.checklist.models]
+    if not expected:
+        raise ChecklistError(f"{spec.id}: no model groups to expect: list them under models:")
+    reply, listed = ctx.gateway.model_ids(ctx.timeout(spec))
+    ctx.attach("models listed", "\n".join(listed) or reply.observed)
+    if reply.status != 200:
+        raise CheckFailure(f"expected 200 from {reply.request}, got {reply.observed}")
+    missing = [group for group in expected if group not in listed]
+    if missing:
+        raise CheckFailure(
+            f"expected model groups {', '.join(expected)} listed by {reply.request}, "
+            f"missing: {', '.join(missing)} (listed: {', '.join(listed) or 'none'})"
+        )
+
+
+Mode = Literal["plain", "streaming"]
+MODES: tuple[Mode, ...] = ("plain", "streaming")
+
+
+class SmokeCheck(CheckSpec):
+    """One chat completion to a model group, plain and streaming."""
+
+    model: str = Field(description="The model group to ask.")
+    modes: list[Mode] = Field(default_factory=lambda: list(MODES), min_length=1)
+    prompt: str = "Reply with one short sentence."
+    max_tokens: int = Field(16, gt=0)
+    max_latency_s: float | None = Field(None, gt=0, description="Default: the timeout.")
+    max_ttft_s: float | None = Field(None, gt=0, description="Streaming time to first token.")
+    allow_fallback: bool = Field(
+        False, description="Accept an answer from a fallback group (LiteLLM tells which)."
+    )
+
+
+@check_kind("smoke", SmokeCheck)
+def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
+    """The model answers 200 with a non-empty completion and usage tokens, within bounds,
+    itself rather than through a fallback."""
+    __tracebackhide__ = True
+    problems = []
+    for mode in spec.modes:
+        reply = ctx.gateway.chat(
+            spec.model,
+            spec.prompt,
+            stream=mode == "streaming",
+            max_tokens=spec.max_tokens,
+            timeout_s=ctx.timeout(spec),
+        )
+        ctx.attach(f"{mode} answer", _evidence(reply))
+        problems += [f"{mode}: {problem}" for problem in _judge(spec, reply, ctx.timeout(spec))]
+    if problems:
+        raise CheckFailure(f"smoke {spec.model}: " + "; ".join(problems))
+
+
+def _judge(spec: SmokeCheck, reply: ChatReply, timeout_s: float) -> list[str]:
+    limit = spec.max_latency_s or timeout_s
+    if reply.status != 200 or (reply.problem and not reply.content):
+        return [f"expected 200 from {reply.request} within {seconds(limit)}, got {reply.observed}"]
+    problems = [reply.problem] if reply.problem else []
+    if not reply.content.strip():
+        problems.append("the answer was empty")
+    if not reply.usage or not reply.usage.get("total_tokens"):
+        problems.append("no usage tokens reported")
+    if reply.elapsed_s > limit:
+        problems.append(f"took {seconds(reply.elapsed_s)}, over the {seconds(limit)} bound")
+    if spec.max_ttft_s and (reply.ttft_s is None or reply.ttft_s > spec.max_ttft_s):
+        ttft = seconds(reply.ttft_s) if reply.ttft_s is not None else "never"
+        problems.append(f"first token after {ttft}, over the {seconds(spec.max_ttft_s)} bound")
+    served_by = reply.headers.get("x-litellm-model-group")
+    if served_by and served_by != spec.model and not spec.allow_fallback:
+        problems.append(f"served by fallback group {served_by}, not by {spec.model} itself")
+    return problems
+
+
+def _evidence(reply: ChatReply) -> str:
+    facts = [
+        f"{reply.request}: {reply.observed}",
+        f"ttft: {reply.ttft_s}",
+        f"usage: {reply.usage}",
+        f"content: {reply.content!r}",
+    ]
+    interesting = {k: v for k, v in reply.headers.items() if k.startswith("x-")}
+    return "\n".join(facts + [f"{k}: {v}" for k, v in sorted(interesting.items())])

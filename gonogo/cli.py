@@ -1,0 +1,248 @@
+"""The `gonogo` command: run a checklist as a gate, manage the sandbox, print the schema.
+
+Exit codes: 0 GO (also GO WITH CAVEATS), 1 NO-GO, 4 a checklist or usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from gonogo import PROJECT_ROOT, registry
+from gonogo.checklist import LoadedChecklist, Stage, checklist_model, load_checklist
+from gonogo.checklist.source import render_text
+from gonogo.environment import runs_dir, sandbox_dir, target_env
+from gonogo.errors import ChecklistError
+from gonogo.redaction import SECRET_NAME
+
+if TYPE_CHECKING:
+    from gonogo.sandbox import Sandbox
+
+T = TypeVar("T")
+
+GO, NO_GO, USAGE = 0, 1, 4
+NO_TESTS_RAN = 5  # pytest's code
+STAGES = [stage.value for stage in Stage]
+SANDBOX_CHECKLIST = "checklist.yaml"
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gonogo")
+def main() -> None:
+    """gonogo: prove an AI gateway deployment is fit for traffic, then say GO or NO-GO."""
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option(
+    "--stage",
+    default="all",
+    show_default=True,
+    metavar="STAGE[,STAGE]",
+    help=f"Which checks to run: {', '.join(STAGES)} or all.",
+)
+@click.option(
+    "--checklist",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Default: $GONOGO_CHECKLIST, else the sandbox's while it is up, else ./checklist.yaml.",
+)
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Where verdict.json, junit.xml and allure-results go (default: .gonogo/runs/<time>).",
+)
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def run(
+    stage: str, checklist: Path | None, results: Path | None, pytest_args: tuple[str, ...]
+) -> None:
+    """Run the checklist's checks and decide: exit 0 GO, 1 NO-GO, 4 checklist or usage error.
+
+    Arguments after the options go to pytest as they are (-k smoke, -n 2, -x, ...).
+    """
+    import pytest
+
+    file = checklist or default_checklist()
+    loaded = _load_or_exit(file)
+    results = results or runs_dir() / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    console.print(
+        f"gonogo: checking [bold]{loaded.checklist.target.name}[/] "
+        f"({loaded.checklist.target.environment}) with {file}, stage {stage}"
+    )
+    code = pytest.main([*_pytest_args(file, _marker_expression(stage), results), *pytest_args])
+    sys.exit(_report(int(code), results))
+
+
+def _marker_expression(stage: str) -> str | None:
+    chosen = [part.strip() for part in stage.split(",") if part.strip()]
+    if chosen == ["all"]:
+        return None
+    unknown = [part for part in chosen if part not in STAGES]
+    if unknown or not chosen:
+        _usage_error(f"--stage: expected {', '.join(STAGES)} or all, got {stage!r}")
+    return " or ".join(chosen)
+
+
+def _pytest_args(file: Path, markers: str | None, results: Path) -> list[str]:
+    args = [
+        str(file),
+        "-p",
+        "gonogo.plugin",
+        "--strict-markers",
+        f"--alluredir={results / 'allure-results'}",
+        f"--junitxml={results / 'junit.xml'}",
+        f"--gonogo-results={results}",
+    ]
+    return [*args, "-m", markers] if markers else args
+
+
+def _report(code: int, results: Path) -> int:
+    """Map pytest's exit code onto gonogo's and say the verdict where a person looks last."""
+    if code == NO_TESTS_RAN:
+        errors.print("gonogo: no check was selected: a gate that checks nothing does not pass")
+        return USAGE
+    if code == USAGE:
+        return USAGE  # pytest said why
+    verdict_file = results / "verdict.json"
+    if not verdict_file.exists():
+        errors.print(f"gonogo: NO-GO: the run ended before a verdict (pytest exit {code})")
+        return NO_GO
+    verdict = json.loads(verdict_file.read_text())
+    style = {"GO": "bold green", "NO-GO": "bold red"}.get(verdict["decision"], "bold yellow")
+    console.print(f"\n[{style}]{verdict['decision']}[/] - {verdict['reason']}")
+    console.print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)")
+    return NO_GO if verdict["decision"] == "NO-GO" else GO
+
+
+@main.command()
+@click.option("--checklist", type=click.Path(path_type=Path), metavar="FILE")
+def validate(checklist: Path | None) -> None:
+    """Check a checklist without running it: exit 0 if valid, 4 with the first problem."""
+    file = checklist or default_checklist()
+    loaded = _load_or_exit(file)
+    console.print(f"{file}: valid, {len(loaded.checklist.checks)} checks")
+
+
+@main.command()
+def schema() -> None:
+    """Print the checklist's JSON Schema, for editors to complete and check the file."""
+    model = checklist_model(tuple(sorted(registry.kinds())))
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+def default_checklist() -> Path:
+    if os.environ.get("GONOGO_CHECKLIST"):
+        return Path(os.environ["GONOGO_CHECKLIST"])
+    sandbox_checklist = sandbox_dir() / SANDBOX_CHECKLIST
+    if sandbox_checklist.exists() and _sandbox_is_up():
+        return sandbox_checklist
+    return Path("checklist.yaml")
+
+
+def _sandbox_is_up() -> bool:
+    from gonogo.sandbox import Sandbox
+
+    return Sandbox(sandbox_dir()).is_up()
+
+
+def _load_or_exit(file: Path) -> LoadedChecklist:
+    try:
+        return load_checklist(file, target_env())
+    except ChecklistError as error:
+        _usage_error(str(error))
+        raise  # unreachable: _usage_error exits
+
+
+def _usage_error(message: str) -> None:
+    errors.print(message, markup=False, soft_wrap=True)
+    sys.exit(USAGE)
+
+
+@main.group()
+def sandbox() -> None:
+    """The embedded deployment: fake providers behind a real LiteLLM, Redis, Prometheus and
+    Alertmanager, all on 127.0.0.1 (state under .gonogo/sandbox)."""
+
+
+@sandbox.command()
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=90.0,
+    show_default=True,
+    help="Seconds to wait for every component to answer its readiness probe.",
+)
+def up(timeout_s: float) -> None:
+    """Start the sandbox; return once every component answers, and write its checklist."""
+    from gonogo.sandbox import Sandbox
+
+    box = Sandbox(sandbox_dir())
+    _sandbox_call(lambda: box.up(timeout_s))
+    resolved = write_sandbox_checklist(box.env())
+    _print_status(box)
+    console.print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")
+
+
+@sandbox.command()
+def down() -> None:
+    """Stop exactly what `up` started, even after a crash of gonogo."""
+    from gonogo.sandbox import Sandbox
+
+    stopped = _sandbox_call(lambda: Sandbox(sandbox_dir()).down())
+    console.print(f"sandbox: stopped {', '.join(stopped) if stopped else 'nothing (not up)'}")
+
+
+@sandbox.command()
+@click.option("--json", "as_json", is_flag=True, help="One object per component.")
+def status(as_json: bool) -> None:
+    """Each component with its URL, pid and state (ready, running, stopped)."""
+    from gonogo.sandbox import Sandbox
+
+    box = Sandbox(sandbox_dir())
+    if as_json:
+        rows = [
+            {"name": c.name, "url": c.url, "pid": c.pid, "state": c.state, "log": str(c.log)}
+            for c in box.status()
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        _print_status(box)
+
+
+def write_sandbox_checklist(env: dict[str, str]) -> Path:
+    """The default checklist with the sandbox's addresses filled in (never its secrets)."""
+    public = {name: value for name, value in env.items() if not SECRET_NAME.search(name)}
+    text = (PROJECT_ROOT / SANDBOX_CHECKLIST).read_text(encoding="utf-8")
+    resolved = sandbox_dir() / SANDBOX_CHECKLIST
+    resolved.write_text(render_text(text, public), encoding="utf-8")
+    return resolved
+
+
+def _print_status(box: Sandbox) -> None:
+    table = Table("component", "url", "pid", "state", box=None)
+    colours = {"ready": "green", "running": "yellow", "stopped": "red"}
+    for component in box.status():
+        state = f"[{colours.get(component.state, 'white')}]{component.state}[/]"
+        table.add_row(component.name, component.url, str(component.pid or "-"), state)
+    console.print(table)
+
+
+def _sandbox_call(action: Callable[[], T]) -> T:
+    from gonogo.errors import SandboxError
+
+    try:
+        return action()
+    except SandboxError as error:
+        errors.print(str(error), markup=False, soft_wrap=True)
+        sys.exit(NO_GO)

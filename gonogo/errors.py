@@ -1,0 +1,30 @@
+"""The two kinds of bad news, kept apart all the way to the verdict and the report.
+
+Errors (broken): our misuse or a target we cannot reach. Failures: a target that answered but is
+out of spec. Failures are AssertionErrors, so pytest and Allure count them as "failed"; errors are
+not, so they count as "error" / "broken".
+"""
+
+
+class GonogoError(Exception):
+    """Base of everything gonogo raises on purpose; its message is meant for a person."""
+
+
+class ChecklistError(GonogoError):
+    """The checklist (or a command line) is wrong: exit code 4, one line, no traceback."""
+
+
+class TargetError(GonogoError):
+    """A component of the target could not be reached at all (refused, DNS, no route)."""
+
+
+class SandboxError(GonogoError):
+    """The embedded sandbox could not start or stop; the message names the component and log."""
+
+
+class CheckFailure(AssertionError):
+    """The target answered, but not as the checklist expects.
+
+    The message is the whole story, e.g. "expected 200 from GET /health/readiness within 2 s,
+    got 503 after 0.4 s"; pytest shows it without a traceback.
+    """

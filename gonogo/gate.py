@@ -1,0 +1,123 @@
+"""The gate: gathers every check's result, decides the verdict, sets the exit code, says why.
+
+Registered only when the session runs a checklist, so gonogo's own test runs are untouched.
+Results are gathered from reports, which with xdist arrive at the controller from every worker.
+"""
+
+from __future__ import annotations
+
+import getpass
+import platform
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gonogo.checklist import LoadedChecklist
+from gonogo.verdict import OUTCOME_RANK, CheckResult, Decision, Verdict, decide
+
+PROPERTY = "gonogo"  # user_properties key carrying an item's facts to the controller
+COLOURS = {Decision.GO: "green", Decision.GO_WITH_CAVEATS: "yellow", Decision.NO_GO: "red"}
+
+
+class Gate:
+    def __init__(self, config: pytest.Config, checklists: list[LoadedChecklist]) -> None:
+        self.config = config
+        self.checklists = checklists
+        self.results: dict[str, CheckResult] = {}
+        self.started = datetime.now(UTC)
+        self.verdict: Verdict | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        facts = dict(report.user_properties).get(PROPERTY)
+        outcome = _outcome(report)
+        if not isinstance(facts, dict) or outcome is None:
+            return
+        known = self.results.get(report.nodeid)
+        if known is not None and OUTCOME_RANK[outcome] <= OUTCOME_RANK[known.outcome]:
+            return  # keep the worst phase: a teardown error outranks a passed call
+        message = _first_line(report.longreprtext) if report.failed else ""
+        self.results[report.nodeid] = CheckResult(
+            report.nodeid.rpartition("::")[2],
+            facts["kind"],
+            facts["severity"],
+            facts["stages"],
+            outcome,
+            message,
+            round(report.duration, 3),
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if _is_xdist_worker(self.config):
+            return
+        verdict = self.verdict = decide(list(self.results.values()))
+        session.exitstatus = _exit_status(verdict, int(exitstatus))
+        folder = self.config.getoption("gonogo_results")
+        if folder is not None:
+            verdict.write(folder, **self._about())
+        self.config.hook.gonogo_verdict(
+            config=self.config, verdict=verdict, checklists=self.checklists, results_dir=folder
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.verdict is None:
+            return
+        colour = COLOURS[self.verdict.decision]
+        terminalreporter.write_sep(
+            "=", f"gonogo verdict: {self.verdict.decision.value}", **{colour: True, "bold": True}
+        )
+        terminalreporter.write_line(self.verdict.reason)
+        for result in self.verdict.results:
+            if result.bad:
+                terminalreporter.write_line(
+                    f"  {result.severity:8} {result.outcome:6} {result.message}", **{colour: True}
+                )
+
+    def _about(self) -> dict[str, object]:
+        targets = [loaded.checklist.target for loaded in self.checklists]
+        return {
+            "checklists": [str(loaded.file) for loaded in self.checklists],
+            "targets": [
+                {
+                    "name": t.name,
+                    "environment": t.environment,
+                    "kind": t.kind,
+                    "base_url": t.base_url,
+                    "production": t.production,
+                }
+                for t in targets
+            ],
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "host": platform.node(),
+            "user": getpass.getuser(),
+        }
+
+
+def _exit_status(verdict: Verdict, pytest_status: int) -> int:
+    """GO (even with caveats) exits 0, NO-GO 1; pytest's own usage and internal errors,
+    interruption, and 'no tests ran' (5) keep their codes: none of them is a pass."""
+    if pytest_status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return pytest_status
+    if verdict.decision is Decision.NO_GO:
+        return (
+            pytest.ExitCode.TESTS_FAILED if verdict.results else pytest.ExitCode.NO_TESTS_COLLECTED
+        )
+    return pytest.ExitCode.OK
+
+
+def _outcome(report: pytest.TestReport) -> str | None:
+    if report.when == "call":
+        return report.outcome
+    if report.failed:
+        return "error"
+    return "skipped" if report.skipped else None
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")

@@ -1,0 +1,20 @@
+"""Hooks gonogo calls, for reporters (reports/) that the mechanism does not know."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gonogo.checklist import LoadedChecklist
+from gonogo.verdict import Verdict
+
+
+@pytest.hookspec
+def gonogo_verdict(
+    config: pytest.Config,
+    verdict: Verdict,
+    checklists: list[LoadedChecklist],
+    results_dir: Path | None,
+) -> None:
+    """The run is over and decided; write whatever report you make."""
