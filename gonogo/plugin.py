@@ -6,7 +6,7 @@ pytest configures, so a bad checklist is one line and exit code 4, before anythi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,20 +65,22 @@ def _load_checklists(config: pytest.Config) -> dict[Path, LoadedChecklist]:
     loaded = {}
     for file in _checklist_args(config):
         try:
-            loaded[file] = load_checklist(file, env)
+            loaded[file] = load_checklist(_shown(file), env)
         except ChecklistError as error:
             raise pytest.UsageError(str(error)) from None
     return loaded
 
 
 def _checklist_args(config: pytest.Config) -> list[Path]:
+    """The .yaml files among pytest's arguments (and testpaths), as absolute paths."""
     base = config.invocation_params.dir
     files = (Path(arg.split("::")[0]) for arg in config.args)
-    return [
-        base / file if not file.is_absolute() else file
-        for file in files
-        if file.suffix in (".yaml", ".yml")
-    ]
+    return [base / file for file in files if file.suffix in (".yaml", ".yml")]
+
+
+def _shown(file: Path) -> Path:
+    """How to name a file in a message: relative to where pytest runs, when it is below."""
+    return file.relative_to(Path.cwd()) if file.is_relative_to(Path.cwd()) else file
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -144,14 +146,24 @@ class CheckItem(pytest.Item):
         except Exception as error:
             raise CheckCrashed(redact(f"{type(error).__name__}: {error}")) from error
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, AssertionError | GonogoError) and not isinstance(
-            excinfo.value, CheckCrashed
-        ):
-            return f"{self.name}: {excinfo.value}"
-        return self.context.redact(str(super().repr_failure(excinfo, style)))
-
     def reportinfo(self) -> tuple[Path, int, str]:
         assert isinstance(self.parent, ChecklistFile)
         line = self.parent.loaded.item_lines.get(self.name, 1)
         return self.path, line - 1, f"{self.name} [{self.spec.kind}]"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Our own failures and errors read as one sentence, in setup as in call; anything else
+    keeps its traceback, redacted."""
+    report = yield
+    if not isinstance(item, CheckItem) or call.excinfo is None or report.passed:
+        return report
+    error = call.excinfo.value
+    if isinstance(error, AssertionError | GonogoError) and not isinstance(error, CheckCrashed):
+        report.longrepr = f"{item.name}: {error}"
+    else:
+        report.longrepr = item.context.redact(str(report.longrepr))
+    return report

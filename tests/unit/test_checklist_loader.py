@@ -61,8 +61,14 @@ def test_defaults_make_a_minimal_item_a_postdeploy_blocker() -> None:
 
 
 def test_the_repository_checklist_is_valid_against_sandbox_like_values() -> None:
-    names = ["GATEWAY", "PROMETHEUS", "ALERTMANAGER", "PROVIDER_ALPHA", "PROVIDER_BETA",
-             "PROVIDER_GAMMA"]
+    names = [
+        "GATEWAY",
+        "PROMETHEUS",
+        "ALERTMANAGER",
+        "PROVIDER_ALPHA",
+        "PROVIDER_BETA",
+        "PROVIDER_GAMMA",
+    ]
     env = {f"GONOGO_{name}_URL": "http://127.0.0.1:9" for name in names}
     env["GONOGO_REDIS_URL"] = "redis://127.0.0.1:9/0"
     loaded = load_checklist(EXAMPLES.parent.parent / "checklist.yaml", env)
