@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource
 
-from gonogo.clients.http import HttpTarget, Reply, excerpt, seconds
+from gonogo.clients.http import HttpTarget, NoFullAnswer, Reply, excerpt, seconds
 from gonogo.errors import CheckFailure
 
 CHAT_PATH = "/v1/chat/completions"
@@ -99,17 +99,21 @@ class GatewayClient(HttpTarget):
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
         label = f"POST {CHAT_PATH} (streaming)"
         started = time.monotonic()
-        with self.stream("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s) as response:
-            if response.status_code != 200:
-                response.read()
-                return ChatReply(
-                    label,
-                    time.monotonic() - started,
-                    response.status_code,
-                    headers=response.headers,
-                    problem=_error_text(response.text),
-                )
-            return _read_stream(label, response, started, timeout_s)
+        try:
+            with self.stream("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s) as response:
+                if response.status_code != 200:
+                    response.read()
+                    problem = _error_text(response.text)
+                    return ChatReply(
+                        label,
+                        time.monotonic() - started,
+                        response.status_code,
+                        headers=response.headers,
+                        problem=problem,
+                    )
+                return _read_stream(label, response, started, timeout_s)
+        except NoFullAnswer as broken:
+            return ChatReply(label, time.monotonic() - started, problem=broken.problem)
 
 
 def _judge_completion(reply: Reply) -> ChatReply:

@@ -58,6 +58,14 @@ def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[:EXCERPT] + "..."
 
 
+class NoFullAnswer(CheckFailure):
+    """A stream broke off: no answer in time, or the connection closed."""
+
+    def __init__(self, request: str, problem: str) -> None:
+        super().__init__(f"{request}: {problem}")
+        self.problem = problem
+
+
 class HttpTarget:
     """A part of the target that speaks HTTP (the gateway, Prometheus, Alertmanager...)."""
 
@@ -123,7 +131,7 @@ class HttpTarget:
                 response.close()
         except httpx.HTTPError as error:
             problem = self._describe(error, label, time.monotonic() - started, timeout_s)
-            raise CheckFailure(f"{label}: {problem}") from None
+            raise NoFullAnswer(label, problem) from None
 
     def _describe(
         self, error: httpx.HTTPError, label: str, elapsed_s: float, timeout_s: float | None

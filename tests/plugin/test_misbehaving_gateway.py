@@ -1,0 +1,146 @@
+"""A gateway that hangs, resets, answers garbage or 500s: checks fail with a reason, within
+their timeouts, and the run still ends in a verdict. The target here is one of gonogo's fake
+providers, spoken to directly as an OpenAI-compatible gateway; its faults are set over HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gonogo.sandbox.fake_provider import serve_in_thread
+
+CHECKLIST = """
+version: 1
+target:
+  kind: openai
+  base_url: {url}
+  api_key_env: FAKE_GATEWAY_KEY
+  timeout_s: 1
+models:
+  - {{name: chat}}
+checks:
+  - {{id: models-listed, kind: models}}
+  - {{id: smoke-chat, kind: smoke, model: chat}}
+  - id: ready
+    kind: http
+    path: /health
+    expect:
+      json:
+        - {{path: status, equals: ok}}
+"""
+SECRET = "sk-fake-gateway-0123456789"
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[str]:
+    with serve_in_thread("gw", models=["chat"]) as url:
+        yield url
+
+
+@pytest.fixture
+def gate(
+    pytester: pytest.Pytester, gateway: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[pytest.Pytester]:
+    monkeypatch.setenv("FAKE_GATEWAY_KEY", SECRET)
+    pytester.makefile(".yaml", checklist=CHECKLIST.format(url=gateway))
+    httpx.post(f"{gateway}/admin/reset").raise_for_status()
+    yield pytester
+    httpx.post(f"{gateway}/admin/reset").raise_for_status()
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest("-p", "gonogo.plugin", "checklist.yaml", *args)
+
+
+def fault(gateway: str, **faults: object) -> None:
+    httpx.put(f"{gateway}/admin/faults", json=faults).raise_for_status()
+
+
+def test_a_healthy_gateway_is_go(gate: pytest.Pytester) -> None:
+    result = run(gate)
+    assert result.ret == 0
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*gonogo verdict: GO*", "3 checks passed"])
+
+
+def test_500s_fail_with_the_status_and_the_gateways_words(
+    gate: pytest.Pytester, gateway: str
+) -> None:
+    fault(gateway, error_rate=1.0, error_status=503)
+    result = run(gate, "-k", "smoke")
+    assert result.ret == 1
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "smoke-chat: smoke chat: plain: expected 200 from POST /v1/chat/completions within 1 s,"
+            " got 503 after * s (*); streaming: expected 200*got 503*",
+        ]
+    )
+
+
+def test_a_hanging_gateway_fails_within_the_timeout(gate: pytest.Pytester, gateway: str) -> None:
+    fault(gateway, error_rate=1.0, error_kind="hang")
+    started = time.monotonic()
+    result = run(gate, "-k", "smoke")
+    elapsed = time.monotonic() - started
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*plain: expected 200 *, got no answer within 1 s; streaming: *no answer within 1 s*"]
+    )
+    assert elapsed < 10  # two requests of 1 s each, not a hang
+
+
+def test_a_reset_connection_fails_with_a_reason(gate: pytest.Pytester, gateway: str) -> None:
+    fault(gateway, error_rate=1.0, error_kind="reset")
+    result = run(gate, "-k", "smoke")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*plain: expected 200*got connection closed after * s without a full answer*"]
+    )
+
+
+def test_garbage_fails_as_not_a_completion(gate: pytest.Pytester, gateway: str) -> None:
+    fault(gateway, error_rate=1.0, error_kind="garbage")
+    result = run(gate, "-k", "smoke")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*plain: * (not a chat completion: *"])
+
+
+def test_a_json_matcher_miss_says_what_it_found(gate: pytest.Pytester) -> None:
+    gate.makefile(
+        ".yaml",
+        checklist=(gate.path / "checklist.yaml")
+        .read_text()
+        .replace("equals: ok", "equals: degraded"),
+    )
+    result = run(gate, "-k", "ready")
+    result.stdout.fnmatch_lines(
+        [
+            "ready: GET /health answered 200 after * s, but status: "
+            "expected equals 'degraded', got 'ok'"
+        ]
+    )
+
+
+def test_warnings_alone_are_go_with_caveats(gate: pytest.Pytester) -> None:
+    text = (gate.path / "checklist.yaml").read_text()
+    gate.makefile(
+        ".yaml",
+        checklist=text.replace("equals: ok", "equals: degraded").replace(
+            "    kind: http\n", "    kind: http\n    severity: warning\n"
+        ),
+    )
+    result = run(gate)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*gonogo verdict: GO WITH CAVEATS*", "warning failed: ready"])
+
+
+def test_the_key_never_reaches_the_output(gate: pytest.Pytester, gateway: str) -> None:
+    fault(gateway, error_rate=1.0)
+    result = run(gate, "-rA", "--junitxml=junit.xml")
+    everything = result.stdout.str() + result.stderr.str()
+    everything += (gate.path / "junit.xml").read_text()
+    assert SECRET not in everything
