@@ -1,5 +1,6 @@
 # The two commands the README promises: `make demo` and `make test`.
 # Runs as root on a fresh Debian machine with Python 3.11; everything else is installed here.
+# uv run as `python -m uv` installs into that python unless told otherwise: hence --python.
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
@@ -21,7 +22,8 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
 	$(UV) venv -q --allow-existing --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(UV) pip install -q -e '.[dev]' --config-settings editable_mode=compat
+	$(UV) pip install -q --python $(VENV)/bin/python -e '.[dev]' \
+	  --config-settings editable_mode=compat
 	@touch $@
 
 # The sandbox: Debian's Redis, Prometheus and Alertmanager, and LiteLLM in its own venv.
@@ -35,7 +37,7 @@ sandbox-deps: $(LITELLM_VENV)/.installed
 $(LITELLM_VENV)/.installed: sandbox/litellm-requirements.txt
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
 	$(UV) venv -q --allow-existing --python $(PYTHON) $(LITELLM_VENV)
-	VIRTUAL_ENV=$(LITELLM_VENV) $(UV) pip install -q -r sandbox/litellm-requirements.txt
+	$(UV) pip install -q --python $(LITELLM_VENV)/bin/python -r sandbox/litellm-requirements.txt
 	@touch $@
 
 demo: setup sandbox-deps

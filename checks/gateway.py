@@ -88,7 +88,11 @@ def _judge(spec: SmokeCheck, reply: ChatReply, timeout_s: float) -> list[str]:
         problems.append("no usage tokens reported")
     if reply.elapsed_s > limit:
         problems.append(f"took {seconds(reply.elapsed_s)}, over the {seconds(limit)} bound")
-    if spec.max_ttft_s and (reply.ttft_s is None or reply.ttft_s > spec.max_ttft_s):
+    if (
+        reply.streamed
+        and spec.max_ttft_s
+        and (reply.ttft_s is None or reply.ttft_s > spec.max_ttft_s)
+    ):
         ttft = seconds(reply.ttft_s) if reply.ttft_s is not None else "never"
         problems.append(f"first token after {ttft}, over the {seconds(spec.max_ttft_s)} bound")
     served_by = reply.headers.get("x-litellm-model-group")

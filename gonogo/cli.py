@@ -55,7 +55,7 @@ def main() -> None:
     "--checklist",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="Default: $GONOGO_CHECKLIST, else the sandbox's while it is up, else ./checklist.yaml.",
+    help="Default: $GONOGO_CHECKLIST, else ./checklist.yaml, else the sandbox's.",
 )
 @click.option(
     "--results",
@@ -120,8 +120,8 @@ def _report(code: int, results: Path) -> int:
         return NO_GO
     verdict = json.loads(verdict_file.read_text())
     style = {"GO": "bold green", "NO-GO": "bold red"}.get(verdict["decision"], "bold yellow")
-    console.print(f"\n[{style}]{verdict['decision']}[/] - {verdict['reason']}")
-    console.print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)")
+    console.print(f"\n[{style}]{verdict['decision']}[/] - {verdict['reason']}", soft_wrap=True)
+    console.print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)", soft_wrap=True)
     return NO_GO if verdict["decision"] == "NO-GO" else GO
 
 
@@ -142,12 +142,15 @@ def schema() -> None:
 
 
 def default_checklist() -> Path:
+    """$GONOGO_CHECKLIST, else ./checklist.yaml (its ${VAR} resolve from the sandbox while it
+    is up), else the sandbox's own resolved copy, so a bare `gonogo run` works anywhere."""
     if os.environ.get("GONOGO_CHECKLIST"):
         return Path(os.environ["GONOGO_CHECKLIST"])
+    here = Path(SANDBOX_CHECKLIST)
     sandbox_checklist = sandbox_dir() / SANDBOX_CHECKLIST
-    if sandbox_checklist.exists() and _sandbox_is_up():
+    if not here.exists() and sandbox_checklist.exists() and _sandbox_is_up():
         return sandbox_checklist
-    return Path("checklist.yaml")
+    return here
 
 
 def _sandbox_is_up() -> bool:

@@ -56,7 +56,7 @@ class Gate:
         folder = self.config.getoption("gonogo_results")
         if folder is not None:
             verdict.write(folder, **self._about())
-        self.config.hook.gonogo_verdict(
+        self.config.hook.pytest_gonogo_verdict(
             config=self.config, verdict=verdict, checklists=self.checklists, results_dir=folder
         )
 

@@ -11,7 +11,7 @@ from gonogo.verdict import Verdict
 
 
 @pytest.hookspec
-def gonogo_verdict(
+def pytest_gonogo_verdict(
     config: pytest.Config,
     verdict: Verdict,
     checklists: list[LoadedChecklist],

@@ -44,7 +44,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         allure.dynamic.description(spec.description)
 
 
-def gonogo_verdict(
+def pytest_gonogo_verdict(
     config: pytest.Config,
     verdict: Verdict,
     checklists: list[LoadedChecklist],

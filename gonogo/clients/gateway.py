@@ -31,6 +31,7 @@ class ChatReply:
     ttft_s: float | None = None  # streaming: time to the first content token
     headers: httpx.Headers = field(default_factory=httpx.Headers)
     problem: str | None = None  # set when the answer is not a usable completion
+    streamed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -79,9 +80,11 @@ class GatewayClient(HttpTarget):
     ) -> ChatReply:
         body = self._chat_body(model, prompt, max_tokens)
         if stream:
-            return self._chat_streaming(body, timeout_s or self.timeout_s)
-        reply = self.request("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s)
-        return _judge_completion(reply)
+            streamed = self._chat_streaming(body, timeout_s or self.timeout_s)
+            return replace(streamed, streamed=True)
+        return _judge_completion(
+            self.request("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s)
+        )
 
     def _chat_body(self, model: str, prompt: str, max_tokens: int) -> dict[str, Any]:
         # A nonce keeps a response cache from answering instead of the providers.

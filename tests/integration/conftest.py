@@ -1,0 +1,77 @@
+"""One real sandbox per test session, for every integration test that needs one.
+
+GONOGO_HOME points at a temporary folder so the tests never touch a sandbox a developer has up,
+and the `gonogo` commands the tests run find this one by themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gonogo.cli import write_sandbox_checklist
+from gonogo.environment import sandbox_dir
+from gonogo.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class RunningSandbox:
+    box: Sandbox
+    env: dict[str, str]
+    checklist: Path
+    home: Path
+
+    def provider_url(self, name: str) -> str:
+        return self.env[f"GONOGO_PROVIDER_{name.upper()}_URL"]
+
+    def set_faults(self, provider: str, **faults: object) -> None:
+        httpx.put(f"{self.provider_url(provider)}/admin/faults", json=faults).raise_for_status()
+
+    def reset_faults(self) -> None:
+        for provider in ("alpha", "beta", "gamma"):
+            httpx.post(f"{self.provider_url(provider)}/admin/reset").raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    home = tmp_path_factory.mktemp("gonogo-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GONOGO_HOME", str(home))
+        patch.delenv("GONOGO_CHECKLIST", raising=False)
+        box = Sandbox(sandbox_dir())
+        try:
+            box.up()
+            env = box.env()
+            yield RunningSandbox(box, env, write_sandbox_checklist(env), home)
+        finally:
+            box.down()
+
+
+@pytest.fixture
+def healthy(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The sandbox with no fault injected, before and after the test."""
+    sandbox.reset_faults()
+    yield sandbox
+    sandbox.reset_faults()
+
+
+def gonogo(*args: str, cwd: Path = REPO, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run the gonogo command as a user would, with the session's GONOGO_HOME."""
+    return subprocess.run(
+        [sys.executable, "-m", "gonogo", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+        check=False,
+    )
