@@ -29,8 +29,11 @@ def explain(source: Source, error: ValidationError, model: type[BaseModel]) -> C
     path = _data_path(source.data, first["loc"])
     if first["type"] == "union_tag_invalid":
         path = (*path, "kind")
-    missing = [p["loc"][-1] for p in problems if p["type"] == "missing"
-               and _data_path(source.data, p["loc"])[:-1] == path[:-1]]
+    missing = [
+        p["loc"][-1]
+        for p in problems
+        if p["type"] == "missing" and _data_path(source.data, p["loc"])[:-1] == path[:-1]
+    ]
     message = _describe(first, path, source.data, model, [str(key) for key in missing])
     more = len(problems) - 1
     if more:

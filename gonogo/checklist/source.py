@@ -86,8 +86,10 @@ def _record_positions(source: Source, node: yaml.Node, path: Path_) -> None:
             key = str(key_node.value)
             if key in seen:
                 spot = _position(key_node)
-                raise ChecklistError(f"{source.file}:{spot.line}:{spot.column}: "
-                                     f"{dotted((*path, key))}: duplicate key {key!r}")
+                raise ChecklistError(
+                    f"{source.file}:{spot.line}:{spot.column}: "
+                    f"{dotted((*path, key))}: duplicate key {key!r}"
+                )
             seen.add(key)
             source.positions[(*path, key)] = _position(key_node)
             _record_positions(source, value_node, (*path, key))

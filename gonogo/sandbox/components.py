@@ -1,0 +1,256 @@
+"""The sandbox deployment: which servers, on which ports, with which rendered configuration.
+
+Configuration templates live in <project root>/sandbox/ with ${NAME} placeholders; they are
+rendered into the state dir at every `up`. Secrets reach LiteLLM only through its environment
+and Redis only through a 0600 config file, never a command line that `ps` would show.
+"""
+
+import os
+import re
+import secrets
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gonogo import PROJECT_ROOT
+from gonogo.errors import SandboxError
+from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
+from gonogo.sandbox.readiness import HttpProbe, ReadinessProbe, RedisProbe
+from gonogo.sandbox.state import SandboxLayout, write_private_file
+
+TEMPLATE_DIR = PROJECT_ROOT / "sandbox"
+LITELLM_BIN_ENV = "GONOGO_LITELLM_BIN"
+PROVIDERS = ("alpha", "beta", "gamma")
+# The upstream model each fake serves; sandbox/litellm.yaml names the same ones.
+PROVIDER_MODELS = {
+    "alpha": "gpt-primary-alpha",
+    "beta": "gpt-backup-beta",
+    "gamma": "llama-solo-gamma",
+}
+# LiteLLM first: it is the slowest by far (~6-12 s), everything else is ready within ~1 s.
+COMPONENTS = ("litellm", "redis", *PROVIDERS, "prometheus", "alertmanager")
+READY_WITHIN_S = {"litellm": 60.0}
+DEFAULT_READY_WITHIN_S = 20.0
+# Python servers burn a full core while importing (LiteLLM ~11 s, a fake ~0.7 s without .pyc
+# files). Starting more of them than there are cores at once slows LiteLLM, the critical path.
+CPU_HEAVY_STARTS = {"litellm", *PROVIDERS}
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+# Variables of the caller that would point a component somewhere else or leak a secret into it.
+_INHERITED_VARIABLES_DROPPED = re.compile(
+    r"^(LITELLM_.*|GONOGO_.*|REDIS_.*|DATABASE_URL|PROMETHEUS_MULTIPROC_DIR)$"
+)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Generated afresh at every `up`; the repr never shows them."""
+
+    master_key: str
+    redis_password: str
+
+    @classmethod
+    def generate(cls) -> "Secrets":
+        return cls(f"sk-{secrets.token_urlsafe(24)}", secrets.token_urlsafe(24))
+
+    def __repr__(self) -> str:
+        return "Secrets(<hidden>)"
+
+    def redact(self, text: str) -> str:
+        for value in (self.master_key, self.redis_password):
+            text = text.replace(value, "<hidden>")
+        return text
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """How to start one server and how to tell that it serves."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str] = field(repr=False)  # may hold secrets
+    port: int
+    url: str
+    probe: ReadinessProbe
+    ready_within_s: float
+    cpu_heavy_start: bool
+
+
+def allocate_ports() -> dict[str, int]:
+    return dict(zip(COMPONENTS, pick_free_ports(len(COMPONENTS)), strict=True))
+
+
+def component_url(name: str, port: int) -> str:
+    scheme_and_suffix = ("redis", "/0") if name == "redis" else ("http", "")
+    return f"{scheme_and_suffix[0]}://{LOOPBACK}:{port}{scheme_and_suffix[1]}"
+
+
+def sandbox_env(ports: Mapping[str, int], secrets_: Secrets) -> dict[str, str]:
+    """The values a checklist needs to reach the sandbox (the keys are a public contract)."""
+    env = {
+        "GONOGO_GATEWAY_URL": component_url("litellm", ports["litellm"]),
+        "GONOGO_API_KEY": secrets_.master_key,
+        "GONOGO_PROMETHEUS_URL": component_url("prometheus", ports["prometheus"]),
+        "GONOGO_ALERTMANAGER_URL": component_url("alertmanager", ports["alertmanager"]),
+        "GONOGO_REDIS_URL": component_url("redis", ports["redis"]),
+        "GONOGO_REDIS_PASSWORD": secrets_.redis_password,
+    }
+    for provider in PROVIDERS:
+        env[f"GONOGO_PROVIDER_{provider.upper()}_URL"] = component_url(provider, ports[provider])
+    return env
+
+
+def render_template(text: str, values: Mapping[str, str], source: str) -> str:
+    """Replace ${NAME} (and nothing else: alert rules use {{ $labels.x }} themselves)."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise SandboxError(f"sandbox: {source} uses ${{{match.group(1)}}}, an unknown name")
+        return values[match.group(1)]
+
+    return _PLACEHOLDER.sub(substitute, text)
+
+
+def _template_values(layout: SandboxLayout, ports: Mapping[str, int]) -> dict[str, str]:
+    values = {
+        "GATEWAY_ADDRESS": f"{LOOPBACK}:{ports['litellm']}",
+        "ALERTMANAGER_ADDRESS": f"{LOOPBACK}:{ports['alertmanager']}",
+        "REDIS_PORT": str(ports["redis"]),
+        "REDIS_DATA_DIR": str(layout.data_dir / "redis"),
+    }
+    for provider in PROVIDERS:
+        values[f"{provider.upper()}_ADDRESS"] = f"{LOOPBACK}:{ports[provider]}"
+        values[f"{provider.upper()}_URL"] = component_url(provider, ports[provider])
+    return values
+
+
+def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Secrets) -> None:
+    """Render every template into state_dir/config/ and create empty data dirs."""
+    shutil.rmtree(layout.data_dir, ignore_errors=True)  # every `up` starts a fresh deployment
+    for name in ("prometheus", "alertmanager", "redis"):
+        (layout.data_dir / name).mkdir(parents=True)
+    layout.config_dir.mkdir(parents=True, exist_ok=True)
+    values = _template_values(layout, ports)
+    for template in ("litellm.yaml", "prometheus.yml", "alert-rules.yml", "alertmanager.yml"):
+        text = (TEMPLATE_DIR / template).read_text()
+        (layout.config_dir / template).write_text(render_template(text, values, template))
+    redis_values = {**values, "REDIS_PASSWORD": secrets_.redis_password}
+    redis_conf = render_template(
+        (TEMPLATE_DIR / "redis.conf").read_text(), redis_values, "redis.conf"
+    )
+    write_private_file(layout.config_dir / "redis.conf", redis_conf)
+
+
+def find_binaries() -> dict[str, str]:
+    """Every executable the sandbox runs, checked before anything starts."""
+    litellm = os.environ.get(LITELLM_BIN_ENV) or str(PROJECT_ROOT / ".venv-litellm/bin/litellm")
+    if not os.access(litellm, os.X_OK):
+        raise SandboxError(
+            f"sandbox: litellm not found at {litellm} (install it into .venv-litellm/ "
+            f"from sandbox/litellm-requirements.txt, or set {LITELLM_BIN_ENV})"
+        )
+    found = {"litellm": litellm}
+    wanted = {
+        "redis": ("redis-server",),
+        "prometheus": ("prometheus",),
+        "alertmanager": ("prometheus-alertmanager", "alertmanager"),
+    }
+    for name, candidates in wanted.items():
+        path = next((p for p in map(shutil.which, candidates) if p), None)
+        if path is None:
+            looked_for = ", ".join(candidates)
+            raise SandboxError(f"sandbox: {name} not found on PATH (looked for {looked_for})")
+        found[name] = path
+    return found
+
+
+def base_env() -> dict[str, str]:
+    """The caller's environment minus what could redirect or leak, loopback never proxied."""
+    env = {k: v for k, v in os.environ.items() if not _INHERITED_VARIABLES_DROPPED.match(k)}
+    for key in ("NO_PROXY", "no_proxy"):
+        env[key] = ",".join(filter(None, [env.get(key, ""), LOOPBACK, "localhost"]))
+    return env
+
+
+def litellm_env(secrets_: Secrets) -> dict[str, str]:
+    return {
+        **base_env(),
+        "LITELLM_MASTER_KEY": secrets_.master_key,
+        "REDIS_PASSWORD": secrets_.redis_password,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # else it fetches the cost map from the internet
+        "LITELLM_DONT_SHOW_FEEDBACK_BOX": "true",  # keeps the log tail in errors useful
+        # Retry back-off sized for fakes answering in milliseconds (defaults: 0.5 s and 0.75 s).
+        "INITIAL_RETRY_DELAY": "0.1",
+        "JITTER": "0.1",
+    }
+
+
+def litellm_command(binary: str, config: Path, port: int) -> list[str]:
+    return [binary, "--config", str(config), "--host", LOOPBACK, "--port", str(port)]
+
+
+def build_specs(
+    layout: SandboxLayout, ports: Mapping[str, int], secrets_: Secrets
+) -> list[ComponentSpec]:
+    """Specs in start order; configs must already be rendered."""
+    binaries = find_binaries()
+    config = layout.config_dir
+    commands = {
+        "litellm": litellm_command(binaries["litellm"], config / "litellm.yaml", ports["litellm"]),
+        "redis": [binaries["redis"], str(config / "redis.conf")],
+        "prometheus": [
+            binaries["prometheus"],
+            f"--config.file={config / 'prometheus.yml'}",
+            f"--storage.tsdb.path={layout.data_dir / 'prometheus'}",
+            f"--web.listen-address={LOOPBACK}:{ports['prometheus']}",
+            "--web.enable-lifecycle",
+        ],
+        "alertmanager": [
+            binaries["alertmanager"],
+            f"--config.file={config / 'alertmanager.yml'}",
+            f"--storage.path={layout.data_dir / 'alertmanager'}",
+            f"--web.listen-address={LOOPBACK}:{ports['alertmanager']}",
+            "--cluster.listen-address=",  # empty: no gossip port on 0.0.0.0:9094
+        ],
+    }
+    for provider in PROVIDERS:
+        commands[provider] = _fake_provider_command(provider, ports[provider])
+    return [_spec(name, commands[name], ports[name], secrets_) for name in COMPONENTS]
+
+
+def _fake_provider_command(provider: str, port: int) -> list[str]:
+    module = "gonogo.sandbox.fake_provider"
+    models = PROVIDER_MODELS[provider]
+    return [
+        sys.executable,
+        "-m",
+        module,
+        "--name",
+        provider,
+        "--port",
+        str(port),
+        "--models",
+        models,
+    ]
+
+
+def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> ComponentSpec:
+    return ComponentSpec(
+        name=name,
+        command=command,
+        env=litellm_env(secrets_) if name == "litellm" else base_env(),
+        port=port,
+        url=component_url(name, port),
+        probe=readiness_probe(name, port, secrets_.redis_password),
+        ready_within_s=READY_WITHIN_S.get(name, DEFAULT_READY_WITHIN_S),
+        cpu_heavy_start=name in CPU_HEAVY_STARTS,
+    )
+
+
+def readiness_probe(name: str, port: int, redis_password: str) -> ReadinessProbe:
+    if name == "redis":
+        return RedisProbe(port, redis_password)
+    paths = {"litellm": "/health/readiness", "prometheus": "/-/ready", "alertmanager": "/-/ready"}
+    return HttpProbe(port, paths.get(name, "/health"))

@@ -1,0 +1,260 @@
+"""Sandbox: gonogo's embedded default deployment, started and stopped as one thing.
+
+A real LiteLLM proxy, Redis, Prometheus and Alertmanager, plus three fake providers, all on
+127.0.0.1 ports chosen at start. Every process is recorded in state_dir/state.json as soon as it
+is spawned, so `down` (from this object, another process, or after a crash) stops exactly what
+`up` started, and never a process that only inherited a recycled pid.
+
+`up` while already up is a no-op (same processes, same master key); `up` over a half-alive
+sandbox (crash mid-`up`, a component that died) stops the leftovers and starts afresh.
+"""
+
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gonogo.errors import SandboxError
+from gonogo.sandbox.components import (
+    COMPONENTS,
+    ComponentSpec,
+    Secrets,
+    allocate_ports,
+    build_specs,
+    readiness_probe,
+    render_configs,
+    sandbox_env,
+)
+from gonogo.sandbox.ports import wait_ports_free
+from gonogo.sandbox.processes import is_alive, owned_group, spawn, stop_groups
+from gonogo.sandbox.state import (
+    ComponentRecord,
+    SandboxLayout,
+    SandboxState,
+    exclusive_lock,
+    forget_state,
+    load_state,
+    save_state,
+    write_env_file,
+)
+
+POLL_INTERVAL_S = 0.05
+LOG_TAIL_LINES = 8
+PORT_RELEASE_WAIT_S = 2.0
+HEAVY_STARTS_AT_ONCE = max(2, os.cpu_count() or 1)
+_TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    url: str
+    pid: int | None
+    state: str  # "ready" | "running" (alive, not answering its readiness probe) | "stopped"
+    log: Path
+
+
+class Sandbox:
+    """The sandbox whose files live in `state_dir` (e.g. Path(".gonogo/sandbox"))."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.layout = SandboxLayout(Path(state_dir).absolute())
+        # Our own children, polled to notice an early exit and to reap them once stopped.
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def up(self, timeout_s: float = 90.0) -> None:
+        """Start every component; return only once each answers its readiness probe.
+
+        Already up: a no-op (same processes, ports and master key). Partly up: the leftovers
+        are stopped first. Raises SandboxError naming the component and its log if one exits
+        or is not ready in time, after stopping everything it started.
+        """
+        with exclusive_lock(self.layout):
+            state = load_state(self.layout)
+            if state is not None and state.complete and _all_alive(state):
+                return
+            if state is not None:
+                self._stop(state, timeout_s=15.0)
+            self._start(time.monotonic() + timeout_s)
+
+    def down(self, timeout_s: float = 15.0) -> list[str]:
+        """Stop what `up` recorded; return the names of the components that were running."""
+        if not self.layout.state_file.exists():
+            return []  # nothing recorded: do not even create the state dir for the lock
+        with exclusive_lock(self.layout):
+            state = load_state(self.layout)
+            return [] if state is None else self._stop(state, timeout_s)
+
+    def status(self) -> list[ComponentStatus]:
+        state = load_state(self.layout)
+        records = {} if state is None else state.components
+        password = "" if state is None else state.env["GONOGO_REDIS_PASSWORD"]
+        return [self._component_status(name, records.get(name), password) for name in COMPONENTS]
+
+    def env(self) -> dict[str, str]:
+        """GONOGO_* values a checklist needs (also in state_dir/sandbox.env, mode 0600)."""
+        state = load_state(self.layout)
+        if state is None or not state.complete:
+            raise SandboxError(f"sandbox: not up (no complete {_shown(self.layout.state_file)})")
+        return dict(state.env)
+
+    def is_up(self) -> bool:
+        state = load_state(self.layout)
+        return state is not None and state.complete and _all_alive(state)
+
+    def _start(self, deadline: float) -> None:
+        secrets_ = Secrets.generate()
+        ports = allocate_ports()
+        state = SandboxState(env=sandbox_env(ports, secrets_))
+        save_state(self.layout, state)
+        try:
+            render_configs(self.layout, ports, secrets_)
+            self._spawn_and_wait(
+                build_specs(self.layout, ports, secrets_), state, deadline, secrets_
+            )
+        except BaseException as error:  # Ctrl-C too: never leave half a sandbox behind
+            try:
+                self._stop(state, timeout_s=15.0)
+            except SandboxError as stop_error:
+                error.add_note(str(stop_error))
+            raise
+        state.complete = True
+        save_state(self.layout, state)
+        write_env_file(self.layout, state.env)
+
+    def _spawn(self, spec: ComponentSpec, state: SandboxState) -> None:
+        log = self.layout.log_path(spec.name)
+        try:
+            process, identity = spawn(spec.command, spec.env, log, cwd=self.layout.state_dir)
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise SandboxError(
+                f"sandbox: cannot start {spec.name} ({spec.command[0]}: {reason}); "
+                f"log: {_shown(log)}"
+            ) from None
+        self._children[spec.name] = process
+        record = ComponentRecord(
+            spec.name, identity.pid, identity.start_time, spec.port, spec.url, log
+        )
+        state.components[spec.name] = record
+        save_state(self.layout, state)  # recorded before waiting: a crash now still allows down
+
+    def _spawn_and_wait(
+        self, specs: list[ComponentSpec], state: SandboxState, deadline: float, secrets_: Secrets
+    ) -> None:
+        """Spawn in order (CPU-heavy starts limited, see below) and wait until all are ready."""
+        unspawned = list(specs)
+        starting: dict[str, tuple[ComponentSpec, float]] = {}  # name -> (spec, spawned at)
+        while unspawned or starting:
+            for spec in _spawnable_now(unspawned, [spec for spec, _ in starting.values()]):
+                unspawned.remove(spec)
+                self._spawn(spec, state)
+                starting[spec.name] = (spec, time.monotonic())
+            for spec, spawned_at in list(starting.values()):
+                if self._became_ready(spec, spawned_at, deadline, secrets_):
+                    del starting[spec.name]
+            if unspawned or starting:
+                time.sleep(POLL_INTERVAL_S)
+
+    def _became_ready(
+        self, spec: ComponentSpec, spawned_at: float, deadline: float, secrets_: Secrets
+    ) -> bool:
+        """True once the probe passes; raises if the process exited or its time is up."""
+        exit_code = self._children[spec.name].poll()
+        if exit_code is not None:
+            what = f"exited with code {exit_code} before becoming ready"
+            raise self._not_ready(spec, what, secrets_)
+        reason = spec.probe.check()
+        if reason is None:
+            return True
+        if time.monotonic() < min(spawned_at + spec.ready_within_s, deadline):
+            return False
+        budget = max(0.0, min(spec.ready_within_s, deadline - spawned_at))
+        explanation = f"{spec.probe.description}: {reason}"
+        raise self._not_ready(
+            spec, f"did not become ready within {budget:.0f} s ({explanation})", secrets_
+        )
+
+    def _not_ready(self, spec: ComponentSpec, what: str, secrets_: Secrets) -> SandboxError:
+        log = self.layout.log_path(spec.name)
+        message = f"sandbox: {spec.name} {what}; log: {_shown(log)}"
+        tail = _log_tail(log)
+        if tail:
+            # Redacted anyway: no secret should reach a log, but a message must never show one.
+            message += "\n" + secrets_.redact(tail)
+        return SandboxError(message)
+
+    def _stop(self, state: SandboxState, timeout_s: float) -> list[str]:
+        groups = {name: owned_group(record.identity) for name, record in state.components.items()}
+        running = {name: pgid for name, pgid in groups.items() if pgid is not None}
+        survivors = stop_groups(set(running.values()), timeout_s) if running else set()
+        self._reap_children()
+        if survivors:
+            names = ", ".join(name for name, pgid in running.items() if pgid in survivors)
+            raise SandboxError(f"sandbox: {names} still running after SIGKILL; state kept")
+        ports = [state.components[name].port for name in running]
+        held = wait_ports_free(ports, PORT_RELEASE_WAIT_S)
+        forget_state(self.layout)
+        if held:
+            owners = [name for name in running if state.components[name].port in held]
+            raise SandboxError(
+                f"sandbox: stopped, but the ports of {', '.join(owners)} are still held "
+                f"({', '.join(map(str, held))}); another process took or inherited them"
+            )
+        return list(running)
+
+    def _reap_children(self) -> None:
+        for process in self._children.values():
+            process.poll()
+        self._children.clear()
+
+    def _component_status(
+        self, name: str, record: ComponentRecord | None, redis_password: str
+    ) -> ComponentStatus:
+        log = self.layout.log_path(name)
+        if record is None or not is_alive(record.identity):
+            return ComponentStatus(name, "" if record is None else record.url, None, "stopped", log)
+        ready = readiness_probe(name, record.port, redis_password).check() is None
+        return ComponentStatus(name, record.url, record.pid, "ready" if ready else "running", log)
+
+
+def _spawnable_now(
+    unspawned: list[ComponentSpec], starting: list[ComponentSpec]
+) -> list[ComponentSpec]:
+    """Everything light at once; CPU-heavy starts (Python imports) only while a core is free.
+
+    On 2 cores that is LiteLLM plus one fake at a time: starting the three fakes together with
+    LiteLLM cost it ~1 s of its start-up, while one after another they are all ready in ~2 s.
+    """
+    free_slots = HEAVY_STARTS_AT_ONCE - sum(spec.cpu_heavy_start for spec in starting)
+    chosen = []
+    for spec in unspawned:
+        if spec.cpu_heavy_start:
+            if free_slots <= 0:
+                continue
+            free_slots -= 1
+        chosen.append(spec)
+    return chosen
+
+
+def _all_alive(state: SandboxState) -> bool:
+    recorded_all = set(state.components) == set(COMPONENTS)
+    return recorded_all and all(is_alive(record.identity) for record in state.components.values())
+
+
+def _log_tail(log: Path) -> str:
+    try:
+        lines = _TERMINAL_COLOURS.sub("", log.read_text(errors="replace")).splitlines()
+    except OSError:
+        return ""
+    return "\n".join(f"  | {line[:200]}" for line in lines[-LOG_TAIL_LINES:] if line.strip())
+
+
+def _shown(path: Path) -> str:
+    """A path as a person would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,147 @@
+"""What the sandbox leaves on disk: where everything lives, and state.json, the record of every
+process `up` started, so that `down` works from another process or after a crash of the caller.
+"""
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gonogo.errors import SandboxError
+from gonogo.sandbox.processes import ProcessIdentity
+
+STATE_VERSION = 1
+PRIVATE_FILE_MODE = 0o600  # state.json and sandbox.env hold the master key and Redis password
+
+
+@dataclass(frozen=True)
+class SandboxLayout:
+    """The files and folders of one sandbox, all under its state dir."""
+
+    state_dir: Path
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "state.json"
+
+    @property
+    def env_file(self) -> Path:
+        return self.state_dir / "sandbox.env"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state_dir / ".lock"
+
+    @property
+    def config_dir(self) -> Path:
+        return self.state_dir / "config"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.state_dir / "data"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    def log_path(self, component: str) -> Path:
+        return self.logs_dir / f"{component}.log"
+
+
+@dataclass(frozen=True)
+class ComponentRecord:
+    """One started server: enough to find it, probe it and stop exactly it."""
+
+    name: str
+    pid: int
+    start_time: int
+    port: int
+    url: str
+    log: Path
+
+    @property
+    def identity(self) -> ProcessIdentity:
+        return ProcessIdentity(self.pid, self.start_time)
+
+
+@dataclass
+class SandboxState:
+    env: dict[str, str] = field(repr=False)  # holds the master key and the Redis password
+    components: dict[str, ComponentRecord] = field(default_factory=dict)
+    # True once every component answered readiness; False while `up` is still at work.
+    complete: bool = False
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write atomically with mode 0600 from the first byte (never readable by others)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(text)
+    os.chmod(temporary, PRIVATE_FILE_MODE)  # O_CREAT ignores the mode of an existing file
+    os.replace(temporary, path)
+
+
+def save_state(layout: SandboxLayout, state: SandboxState) -> None:
+    components = [{**vars(record), "log": str(record.log)} for record in state.components.values()]
+    document = {
+        "version": STATE_VERSION,
+        "complete": state.complete,
+        "components": components,
+        "env": state.env,
+    }
+    write_private_file(layout.state_file, json.dumps(document, indent=2) + "\n")
+
+
+def load_state(layout: SandboxLayout) -> SandboxState | None:
+    """The recorded sandbox, or None if nothing is recorded (never started, or stopped)."""
+    try:
+        document = json.loads(layout.state_file.read_text())
+        return _state_from_document(document)
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as error:
+        raise SandboxError(
+            f"sandbox: cannot read {layout.state_file} ({type(error).__name__}); "
+            "stop any processes it recorded by hand, then delete it"
+        ) from None
+
+
+def _state_from_document(document: Mapping[str, Any]) -> SandboxState:
+    if document["version"] != STATE_VERSION:
+        raise ValueError(f"unknown version {document['version']}")
+    records = [
+        ComponentRecord(**{**item, "log": Path(item["log"])}) for item in document["components"]
+    ]
+    return SandboxState(
+        env={str(key): str(value) for key, value in document["env"].items()},
+        components={record.name: record for record in records},
+        complete=bool(document["complete"]),
+    )
+
+
+def write_env_file(layout: SandboxLayout, env: Mapping[str, str]) -> None:
+    write_private_file(layout.env_file, "".join(f"{key}={value}\n" for key, value in env.items()))
+
+
+def forget_state(layout: SandboxLayout) -> None:
+    """Remove state.json and sandbox.env (the logs stay for whoever investigates)."""
+    for path in (layout.state_file, layout.env_file):
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def exclusive_lock(layout: SandboxLayout) -> Iterator[None]:
+    """Serialise up/down on one state dir across processes (two `up`s must not interleave)."""
+    layout.state_dir.mkdir(parents=True, exist_ok=True)
+    with layout.lock_file.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
