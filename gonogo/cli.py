@@ -163,7 +163,10 @@ def _load_or_exit(file: Path) -> LoadedChecklist:
     try:
         return load_checklist(file, target_env())
     except ChecklistError as error:
-        _usage_error(str(error))
+        message = str(error)
+        if "environment variable GONOGO_" in message and not _sandbox_is_up():
+            message += "; for the sandbox's checklist, start it first: gonogo sandbox up"
+        _usage_error(message)
         raise  # unreachable: _usage_error exits
 
 

@@ -136,16 +136,14 @@ def _judge_completion(reply: Reply) -> ChatReply:
 def _read_stream(
     label: str, response: httpx.Response, started: float, timeout_s: float
 ) -> ChatReply:
-    content, usage, ttft, done = "", None, None, False
+    def answered(problem: str | None, **found: Any) -> ChatReply:
+        elapsed = time.monotonic() - started
+        return ChatReply(label, elapsed, 200, headers=response.headers, problem=problem, **found)
+
     if "text/event-stream" not in response.headers.get("content-type", ""):
         response.read()
-        return ChatReply(
-            label,
-            time.monotonic() - started,
-            200,
-            headers=response.headers,
-            problem=f"not an event stream: {excerpt(response.text)!r}",
-        )
+        return answered(f"not an event stream: {excerpt(response.text)!r}")
+    content, usage, ttft, done = "", None, None, False
     for event in EventSource(response).iter_sse():
         if event.data.strip() == "[DONE]":
             done = True
@@ -153,13 +151,7 @@ def _read_stream(
         try:
             chunk = json.loads(event.data)
         except ValueError:
-            return ChatReply(
-                label,
-                time.monotonic() - started,
-                200,
-                headers=response.headers,
-                problem=f"a stream event that is not JSON: {excerpt(event.data)!r}",
-            )
+            return answered(f"a stream event that is not JSON: {excerpt(event.data)!r}")
         piece = _delta_text(chunk)
         if piece and ttft is None:
             ttft = time.monotonic() - started
@@ -167,9 +159,8 @@ def _read_stream(
         usage = chunk.get("usage") or usage
         if time.monotonic() - started > timeout_s:
             break
-    elapsed = time.monotonic() - started
     problem = None if done else f"stream did not end with [DONE] within {seconds(timeout_s)}"
-    return ChatReply(label, elapsed, 200, content, usage, ttft, response.headers, problem)
+    return answered(problem, content=content, usage=usage, ttft_s=ttft)
 
 
 def _delta_text(chunk: Any) -> str:

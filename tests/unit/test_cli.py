@@ -1,0 +1,95 @@
+"""The gonogo command as a user runs it: exit codes and the one line a person reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.plugin.test_collection_and_gate import CHECKLIST
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def gonogo(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GONOGO_HOME": str(home)}
+    env.pop("GONOGO_CHECKLIST", None)
+    return subprocess.run(
+        [sys.executable, "-m", "gonogo", *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, closed_port: int) -> Path:
+    (tmp_path / "checklist.yaml").write_text(CHECKLIST.format(port=closed_port))
+    return tmp_path
+
+
+def test_a_misspelt_key_is_exit_4_and_one_line(workdir: Path) -> None:
+    text = (workdir / "checklist.yaml").read_text().replace("path: /health", "pth: /health")
+    (workdir / "checklist.yaml").write_text(text)
+    run = gonogo("run", "--stage", "postdeploy", cwd=workdir, home=workdir / ".gonogo")
+    assert run.returncode == 4
+    assert run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "checklist.yaml:6:28: checks[0].pth: unknown key; expected one of auth, body, "
+        "description, expect, headers, id, kind, method, path, retry_interval_s, retry_timeout_s,"
+        " severity, stages, timeout_s; did you mean 'path'? (and 1 more problem)"
+    ]
+
+
+def test_an_unset_sandbox_variable_says_to_start_the_sandbox(tmp_path: Path) -> None:
+    run = gonogo(
+        "validate", "--checklist", str(REPO / "checklist.yaml"), cwd=tmp_path, home=tmp_path
+    )
+    assert run.returncode == 4
+    assert "GONOGO_GATEWAY_URL is not set" in run.stderr
+    assert run.stderr.rstrip().endswith("start it first: gonogo sandbox up")
+
+
+def test_an_unreachable_target_is_no_go_with_results(workdir: Path) -> None:
+    run = gonogo("run", "--results", "out", cwd=workdir, home=workdir / ".gonogo")
+    assert run.returncode == 1
+    assert "NO-GO - blocker failed: live, smoke-chat" in run.stdout
+    verdict = json.loads((workdir / "out" / "verdict.json").read_text())
+    assert verdict["decision"] == "NO-GO"
+    assert {check["outcome"] for check in verdict["checks"]} == {"error"}
+    assert (workdir / "out" / "junit.xml").exists()
+
+
+def test_a_stage_without_checks_is_exit_4(workdir: Path) -> None:
+    run = gonogo("run", "--stage", "drill", cwd=workdir, home=workdir / ".gonogo")
+    assert run.returncode == 4
+    assert "no check was selected" in run.stderr
+
+
+def test_an_unknown_stage_is_exit_4(workdir: Path) -> None:
+    run = gonogo("run", "--stage", "postdeplyo", cwd=workdir, home=workdir / ".gonogo")
+    assert run.returncode == 4
+    assert "--stage: expected predeploy, postdeploy, load, chaos, rollback, drill or all" in (
+        run.stderr
+    )
+
+
+def test_schema_is_json_schema_for_editors(workdir: Path) -> None:
+    run = gonogo("schema", cwd=workdir, home=workdir)
+    schema = json.loads(run.stdout)
+    assert set(schema["required"]) == {"version", "target", "checks"}
+
+
+def test_status_without_a_sandbox_lists_components_stopped(workdir: Path) -> None:
+    run = gonogo("sandbox", "status", "--json", cwd=workdir, home=workdir)
+    assert run.returncode == 0
+    rows = json.loads(run.stdout)
+    assert {row["state"] for row in rows} == {"stopped"}
+    assert "litellm" in {row["name"] for row in rows}
