@@ -6,9 +6,6 @@ and the `gonogo` commands the tests run find this one by themselves.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +16,6 @@ import pytest
 from gonogo.cli import write_sandbox_checklist
 from gonogo.environment import sandbox_dir
 from gonogo.sandbox import Sandbox
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -62,16 +57,3 @@ def healthy(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
     sandbox.reset_faults()
     yield sandbox
     sandbox.reset_faults()
-
-
-def gonogo(*args: str, cwd: Path = REPO, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """Run the gonogo command as a user would, with the session's GONOGO_HOME."""
-    return subprocess.run(
-        [sys.executable, "-m", "gonogo", *args],
-        cwd=cwd,
-        text=True,
-        capture_output=True,
-        timeout=timeout,
-        env=os.environ.copy(),
-        check=False,
-    )

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import REPO, RunningSandbox, gonogo
+from tests.commands import REPO, gonogo
+from tests.integration.conftest import RunningSandbox
 
 pytestmark = pytest.mark.integration
 

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.commands import REPO, gonogo
 from tests.plugin.test_collection_and_gate import CHECKLIST
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def gonogo(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GONOGO_HOME": str(home)}
-    env.pop("GONOGO_CHECKLIST", None)
-    return subprocess.run(
-        [sys.executable, "-m", "gonogo", *args],
-        cwd=cwd,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
