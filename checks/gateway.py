@@ -63,22 +63,19 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
     itself rather than through a fallback."""
     __tracebackhide__ = True
     problems = []
+    limit = spec.max_latency_s or ctx.timeout(spec)  # no use waiting past the bound
     for mode in spec.modes:
+        stream = mode == "streaming"
         reply = ctx.gateway.chat(
-            spec.model,
-            spec.prompt,
-            stream=mode == "streaming",
-            max_tokens=spec.max_tokens,
-            timeout_s=ctx.timeout(spec),
+            spec.model, spec.prompt, stream=stream, max_tokens=spec.max_tokens, timeout_s=limit
         )
         ctx.attach(f"{mode} answer", _evidence(reply))
-        problems += [f"{mode}: {problem}" for problem in _judge(spec, reply, ctx.timeout(spec))]
+        problems += [f"{mode}: {problem}" for problem in _judge(spec, reply, limit)]
     if problems:
         raise CheckFailure(f"smoke {spec.model}: " + "; ".join(problems))
 
 
-def _judge(spec: SmokeCheck, reply: ChatReply, timeout_s: float) -> list[str]:
-    limit = spec.max_latency_s or timeout_s
+def _judge(spec: SmokeCheck, reply: ChatReply, limit: float) -> list[str]:
     if reply.status != 200 or (reply.problem and not reply.content):
         return [f"expected 200 from {reply.request} within {seconds(limit)}, got {reply.observed}"]
     problems = [reply.problem] if reply.problem else []
