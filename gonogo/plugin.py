@@ -21,6 +21,7 @@ from gonogo.gate import PROPERTY, Gate
 
 CHECKLISTS = pytest.StashKey[dict[Path, LoadedChecklist]]()
 CONTEXTS = pytest.StashKey[dict[Path, CheckContext]]()
+TARGET_ENV = pytest.StashKey[dict[str, str]]()
 
 
 class CheckCrashed(GonogoError):
@@ -49,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for module in registry.load_plugins():
         if not config.pluginmanager.is_registered(module):
             config.pluginmanager.register(module, f"gonogo.plugins.{module.__name__}")
+    config.stash[TARGET_ENV] = target_env()
     config.stash[CHECKLISTS] = checklists = _load_checklists(config)
     config.stash[CONTEXTS] = {}
     if checklists:
@@ -61,7 +63,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _load_checklists(config: pytest.Config) -> dict[Path, LoadedChecklist]:
-    env = target_env()
+    env = config.stash[TARGET_ENV]
     loaded = {}
     for file in _checklist_args(config):
         try:
@@ -123,7 +125,8 @@ class CheckItem(pytest.Item):
         assert isinstance(self.parent, ChecklistFile)
         contexts = self.config.stash[CONTEXTS]
         if self.path not in contexts:
-            contexts[self.path] = CheckContext(self.parent.loaded, target_env())
+            env: dict[str, str] = self.config.stash[TARGET_ENV]
+            contexts[self.path] = CheckContext(self.parent.loaded, env)
         return contexts[self.path]
 
     def setup(self) -> None:
@@ -133,16 +136,16 @@ class CheckItem(pytest.Item):
             try:
                 self.context.probe(part)
             except TargetError as error:
-                raise TargetError(self.context.redact(str(error))) from None
+                error.args = (self.context.redact(str(error)),)
+                raise
 
     def runtest(self) -> None:
         redact = self.context.redact
         try:
             self.kind.run(self.spec, self.context)
-        except AssertionError as failure:  # out of spec: the message is the whole story
-            raise type(failure)(redact(str(failure))) from None
-        except GonogoError as error:
-            raise type(error)(redact(str(error))) from None
+        except (AssertionError, GonogoError) as error:  # the message is the whole story
+            error.args = (redact(str(error)),)  # redacted before pytest or Allure read it
+            raise
         except Exception as error:
             raise CheckCrashed(redact(f"{type(error).__name__}: {error}")) from error
 
