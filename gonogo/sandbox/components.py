@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gonogo import PROJECT_ROOT
 from gonogo.errors import SandboxError
+from gonogo.redaction import Redactor
 from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
 from gonogo.sandbox.readiness import HttpProbe, ReadinessProbe, RedisProbe
 from gonogo.sandbox.state import SandboxLayout, write_private_file
@@ -59,9 +60,7 @@ class Secrets:
         return "Secrets(<hidden>)"
 
     def redact(self, text: str) -> str:
-        for value in (self.master_key, self.redis_password):
-            text = text.replace(value, "<hidden>")
-        return text
+        return Redactor([self.master_key, self.redis_password])(text)
 
 
 @dataclass(frozen=True)
