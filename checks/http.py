@@ -51,7 +51,7 @@ class HttpCheck(CheckSpec):
         return self.path.startswith(("http://", "https://"))
 
     def needs(self) -> tuple[str, ...]:
-        return () if self.is_url() else ("gateway",)
+        return (self.path,) if self.is_url() else ("gateway",)
 
 
 @check_kind("http", HttpCheck)

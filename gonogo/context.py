@@ -65,7 +65,8 @@ class CheckContext:
         allure.attach(self.redact(text), name=name, attachment_type=allure.attachment_type.TEXT)
 
     def probe(self, part: str) -> None:
-        """Raise TargetError if `part` of the target does not accept connections."""
+        """Raise TargetError if `part` of the target (gateway, prometheus, alertmanager, redis,
+        or a URL) does not accept connections."""
         if part not in self._probed:
             self._probed[part] = _reachability(part, self._url_of(part))
         error = self._probed[part]
@@ -73,6 +74,8 @@ class CheckContext:
             raise error
 
     def _url_of(self, part: str) -> str | None:
+        if part.startswith(("http://", "https://")):
+            return part  # a check that talks to an address of its own
         urls: dict[str, Callable[[Target], str | None]] = {
             "gateway": lambda t: t.base_url,
             "prometheus": lambda t: t.prometheus_url,
@@ -98,7 +101,6 @@ def _reachability(part: str, url: str | None) -> TargetError | None:
         socket.create_connection(address, timeout=PROBE_TIMEOUT_S).close()
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        return TargetError(
-            f"{part} unreachable at {parts.scheme}://{address[0]}:{address[1]}: {reason.lower()}"
-        )
+        where = url if part == url else f"{part} at {parts.scheme}://{address[0]}:{address[1]}"
+        return TargetError(f"{where} unreachable: {reason.lower()}")
     return None

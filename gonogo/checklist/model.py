@@ -119,8 +119,9 @@ class CheckSpec(Strict):
     timeout_s: float | None = Field(None, gt=0, description="Overrides target.timeout_s.")
 
     def needs(self) -> tuple[str, ...]:
-        """The parts of the target this check talks to; each is probed once before the first
-        check that needs it, so an unreachable part is an error, not a failure."""
+        """The parts of the target this check talks to (gateway, prometheus, alertmanager,
+        redis, or a URL); each is probed once before the first check that needs it, so an
+        unreachable part is an error, not a failure."""
         return ("gateway",)
 
 

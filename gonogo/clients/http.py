@@ -139,7 +139,7 @@ class HttpTarget:
         """What went wrong, in words; raises TargetError when nothing answered at all."""
         if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
             raise TargetError(
-                f"{self.name} unreachable at {self.base_url} ({label}): {_reason(error)}"
+                f"{self.name} at {self.base_url} unreachable ({label}): {_reason(error)}"
             ) from None
         if isinstance(error, httpx.TimeoutException):
             return f"no answer within {seconds(timeout_s or self.timeout_s)}"

@@ -52,7 +52,7 @@ def test_an_unreachable_target_is_an_error_and_no_go(
     result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(
         [
-            f"*live: gateway unreachable at http://127.0.0.1:{closed_port}: connection refused*",
+            f"*live: gateway at http://127.0.0.1:{closed_port} unreachable: connection refused*",
             "*gonogo verdict: NO-GO*",
             "blocker failed: live, smoke-chat",
         ]
@@ -90,3 +90,17 @@ def test_other_tests_are_left_alone(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "gonogo.plugin")
     result.assert_outcomes(passed=1)
     assert "gonogo verdict" not in result.stdout.str()
+
+
+def test_an_unreachable_address_of_an_http_check_is_an_error(
+    pytester: pytest.Pytester, closed_port: int
+) -> None:
+    url = f"http://127.0.0.1:{closed_port}/-/ready"
+    pytester.makefile(
+        ".yaml",
+        checklist="version: 1\ntarget:\n  base_url: http://127.0.0.1:9\nchecks:\n"
+        f"  - {{id: prometheus-ready, kind: http, path: '{url}'}}\n",
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"prometheus-ready: {url} unreachable: connection refused"])
