@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SANDBOX_ENV_FILE = "sandbox.env"
-SANDBOX_STATE_FILE = "state.json"
-
 
 def gonogo_home() -> Path:
     """State, logs and run results: one git-ignored folder, `.gonogo` unless GONOGO_HOME."""
@@ -29,13 +26,8 @@ def target_env() -> dict[str, str]:
 
 
 def sandbox_values() -> dict[str, str]:
-    state_dir = sandbox_dir()
-    env_file = state_dir / SANDBOX_ENV_FILE
-    if not (state_dir / SANDBOX_STATE_FILE).exists() or not env_file.exists():
-        return {}
-    values = {}
-    for line in env_file.read_text(encoding="utf-8").splitlines():
-        name, sep, value = line.partition("=")
-        if sep and not name.startswith("#"):
-            values[name.strip()] = value.strip()
-    return values
+    """The sandbox's own values, while it is up (every component alive), else none."""
+    from gonogo.sandbox import Sandbox  # only when asked: the plugin must stay light
+
+    sandbox = Sandbox(sandbox_dir())
+    return sandbox.env() if sandbox.is_up() else {}

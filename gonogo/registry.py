@@ -33,7 +33,6 @@ class CheckKind:
     name: str
     spec: type[CheckSpec]
     run: Callable[[Any, CheckContext], None]
-    doc: str
 
 
 _kinds: dict[str, CheckKind] = {}
@@ -52,7 +51,7 @@ def check_kind(name: str, spec: type[Spec]) -> Callable[[CheckFunction[Spec]], C
             __doc__=spec.__doc__,
             kind=(_literal(name), ...),
         )
-        _kinds[name] = CheckKind(name, tagged, function, (function.__doc__ or "").strip())
+        _kinds[name] = CheckKind(name, tagged, function)
         return function
 
     return register
