@@ -24,9 +24,9 @@ def test_a_misspelt_key_is_exit_4_and_one_line(workdir: Path) -> None:
     assert run.returncode == 4
     assert run.stdout == ""
     assert run.stderr.splitlines() == [
-        "checklist.yaml:6:28: checks[0].pth: unknown key; expected one of auth, body, "
-        "description, expect, headers, id, kind, method, path, retry_interval_s, retry_timeout_s,"
-        " severity, stages, timeout_s; did you mean 'path'? (and 1 more problem)"
+        "checklist.yaml:8:28: checks[0].pth: unknown key; expected one of auth, body, "
+        "description, expect, headers, id, inconclusive, kind, method, path, retry_interval_s, "
+        "retry_timeout_s, severity, stages, timeout_s; did you mean 'path'? (and 1 more problem)"
     ]
 
 
@@ -42,7 +42,7 @@ def test_an_unset_sandbox_variable_says_to_start_the_sandbox(tmp_path: Path) -> 
 def test_an_unreachable_target_is_no_go_with_results(workdir: Path) -> None:
     run = gonogo("run", "--results", "out", cwd=workdir, home=workdir / ".gonogo")
     assert run.returncode == 1
-    assert "NO-GO - blocker failed: live, smoke-chat" in run.stdout
+    assert "NO-GO - blocker error: live, smoke-chat" in run.stdout
     verdict = json.loads((workdir / "out" / "verdict.json").read_text())
     assert verdict["decision"] == "NO-GO"
     assert {check["outcome"] for check in verdict["checks"]} == {"error"}
