@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from gonogo import PROJECT_ROOT
+from gonogo import PROJECT_ROOT, registry
 from gonogo.checklist import LoadedChecklist, Stage, load_checklist, registered_checklist_model
 from gonogo.checklist.source import render_text
 from gonogo.environment import runs_dir, sandbox_dir, target_env
@@ -37,7 +37,17 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _WithSuiteCommands(click.Group):
+    """The mechanism's commands, plus those the suites register (gonogo.registry.command)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *registry.commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or registry.commands().get(name)
+
+
+@click.group(cls=_WithSuiteCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gonogo")
 def main() -> None:
     """gonogo: prove an AI gateway deployment is fit for traffic, then say GO or NO-GO."""

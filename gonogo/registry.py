@@ -8,6 +8,10 @@
 
     checklist_section("load", LoadSettings)              # the checklist's top-level `load:`
 
+    @command                                             # `gonogo report ...`
+    @click.command()
+    def report(...) -> None: ...
+
 A kind's spec is a `CheckSpec` subclass holding its parameters; the registry narrows its `kind`
 to the kind's name so the checklist validates each item against the right spec. A section is a
 model for one top-level key of the checklist that a suite owns (load, chaos, rollback, signoff):
@@ -47,6 +51,7 @@ class CheckKind:
 
 _kinds: dict[str, CheckKind] = {}
 _sections: dict[str, type[BaseModel]] = {}
+_commands: dict[str, Any] = {}  # click commands the suites add to `gonogo`
 _plugins: list[ModuleType] = []
 
 
@@ -77,6 +82,15 @@ def checklist_section(name: str, model: type[BaseModel]) -> None:
     _sections[name] = model
 
 
+def command(cli_command: Any) -> Any:
+    """Add a click command (or group) to the `gonogo` command line, e.g. `gonogo report`.
+
+    Used as a decorator on top of `@click.command()`; the mechanism's own commands win a clash.
+    """
+    _commands[cli_command.name] = cli_command
+    return cli_command
+
+
 def _literal(name: str) -> Any:
     return Literal[name]  # a type made at run time: the kind's own tag
 
@@ -97,3 +111,8 @@ def kinds() -> Mapping[str, CheckKind]:
 def sections() -> Mapping[str, type[BaseModel]]:
     load_plugins()
     return dict(_sections)
+
+
+def commands() -> Mapping[str, Any]:
+    load_plugins()
+    return dict(_commands)

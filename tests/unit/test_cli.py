@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.commands import REPO, gonogo
@@ -75,3 +76,20 @@ def test_status_without_a_sandbox_lists_components_stopped(workdir: Path) -> Non
     rows = json.loads(run.stdout)
     assert {row["state"] for row in rows} == {"stopped"}
     assert "litellm" in {row["name"] for row in rows}
+
+
+def test_a_suite_adds_its_own_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from gonogo import registry
+    from gonogo.cli import main
+
+    @click.command()
+    def hello() -> None:
+        """Say hello."""
+        click.echo("hello from a suite")
+
+    monkeypatch.setitem(registry._commands, "hello", hello)
+    result = CliRunner().invoke(main, ["hello"])
+    assert result.output == "hello from a suite\n"
+    assert "hello" in CliRunner().invoke(main, ["--help"]).output
