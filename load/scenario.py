@@ -37,6 +37,8 @@ def scenario_holds(spec: LoadScenario, ctx: CheckContext) -> None:
     __tracebackhide__ = True
     settings = settings_of(ctx.checklist)
     run = LocustRun(_fresh(ctx.artifacts()))
+    if settings.warmup:
+        _warm_up(spec, ctx)
     outcome = _run(spec, settings, ctx, run)
     if outcome.exit_code not in RAN_TO_THE_END or not run.stats_json.exists():
         raise LocustError(
@@ -84,6 +86,18 @@ def _run(spec: LoadScenario, settings: LoadSettings, ctx: CheckContext, run: Loc
         )  # fmt: skip
     finally:
         line.done()
+
+
+def _warm_up(spec: LoadScenario, ctx: CheckContext) -> None:
+    """Untimed requests; how they went is for the load itself to find out."""
+    share = spec.mix.streaming
+    modes = ([False] if share < 1 else []) + ([True] if share > 0 else [])
+    for entry in spec.mix.models:
+        for stream in modes:
+            ctx.gateway.chat(
+                entry.model, spec.mix.prompts[0], stream=stream, max_tokens=spec.mix.max_tokens,
+                headers={**spec.headers}, timeout_s=ctx.timeout(spec),
+            )  # fmt: skip
 
 
 def _fresh(folder: Path) -> Path:

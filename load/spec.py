@@ -43,6 +43,11 @@ class LoadSettings(Strict):
     start_timeout_s: float = Field(
         20.0, gt=0, le=120, description="Bound on Locust (and its workers) starting."
     )
+    warmup: bool = Field(
+        True,
+        description="One untimed request per model group and mode before the load: the "
+        "first one pays for lazy imports and new connections, not the scenario's figures.",
+    )
     locust_options: list[str] = Field(
         default_factory=list,
         description="Extra Locust command-line options, e.g. [--loglevel, DEBUG].",
