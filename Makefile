@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 LITELLM_VENV := .venv-litellm
 GONOGO := $(VENV)/bin/gonogo
-DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager
+DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager wrk
 
 .PHONY: help setup sandbox-deps demo test lint bench clean
 
@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 
 # The sandbox: Debian's Redis, Prometheus and Alertmanager, and LiteLLM in its own venv.
 sandbox-deps: $(LITELLM_VENV)/.installed
-	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool; do \
+	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool wrk; do \
 	  command -v $$bin >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
@@ -58,6 +58,7 @@ lint: setup
 
 bench: setup sandbox-deps
 	$(VENV)/bin/python bench/sandbox_startup.py
+	$(VENV)/bin/python bench/load_user.py
 
 clean:
 	-$(GONOGO) sandbox down

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from typing import Any, ClassVar
 
@@ -34,8 +35,33 @@ from locust.runners import WorkerRunner
 CONFIG: dict[str, Any] = json.loads(os.environ.get("GONOGO_LOAD_CONFIG") or "{}")
 API_KEY = os.environ.get("GONOGO_LOAD_API_KEY", "")
 PATH = CONFIG.get("path", "/v1/chat/completions")
+PROMPTS: list[str] = CONFIG.get("prompts") or ["Reply with one short sentence."]
+STREAMING = float(CONFIG.get("streaming", 0.0))
+# A delta with text: `"content"`, a colon, then a string that is not empty. Matched on the raw
+# bytes (the escaped quotes of a text cannot match); only usage and error events are parsed.
+TOKEN = re.compile(rb'"content"\s*:\s*"[^"]')
+OUTPUT_TOKENS = re.compile(rb'"completion_tokens"\s*:\s*(\d+)')
 LLM_ENTRIES = ("TTFT", "ITL", "TPS")
 PROGRESS_INTERVAL_S = 1.0
+
+
+def _bodies() -> dict[tuple[str, int, bool], str]:
+    """Every body the mix can send, serialized once: the hot path only picks one."""
+    bodies = {}
+    for model, _ in CONFIG.get("models", [["model", 1]]):
+        for index, prompt in enumerate(PROMPTS):
+            for stream in (False, True):
+                body: dict[str, Any] = {
+                    "model": model,
+                    "messages": [{"role": "user", "content": prompt}],
+                    "max_tokens": int(CONFIG.get("max_tokens", 32)),
+                }
+                if CONFIG.get("no_cache"):
+                    body["cache"] = {"no-cache": True}  # LiteLLM: reach a provider, not Redis
+                if stream:
+                    body |= {"stream": True, "stream_options": {"include_usage": True}}
+                bodies[model, index, stream] = json.dumps(body)
+    return bodies
 
 
 def _headers() -> dict[str, str]:
@@ -55,26 +81,17 @@ class LLMUser(FastHttpUser):
     wait_time = constant_pacing(CONFIG["pace_s"]) if CONFIG.get("pace_s") else constant(0)
     models: ClassVar[list[str]] = [name for name, _ in CONFIG.get("models", [["model", 1]])]
     weights: ClassVar[list[int]] = [weight for _, weight in CONFIG.get("models", [["model", 1]])]
-    prompts = CONFIG.get("prompts", ["Reply with one short sentence."])
     request_headers = _headers()
+    bodies = _bodies()
 
     @task
     def chat(self) -> None:
         model = random.choices(self.models, self.weights)[0]
-        stream = random.random() < float(CONFIG.get("streaming", 0.0))
-        body: dict[str, Any] = {
-            "model": model,
-            "messages": [{"role": "user", "content": random.choice(self.prompts)}],
-            "max_tokens": int(CONFIG.get("max_tokens", 32)),
-        }
-        if CONFIG.get("no_cache"):
-            body["cache"] = {"no-cache": True}  # LiteLLM: reach a provider, not Redis
-        if stream:
-            body["stream"] = True
-            body["stream_options"] = {"include_usage": True}
-            self._stream(model, json.dumps(body))
+        prompt = random.randrange(len(PROMPTS))
+        if random.random() < STREAMING:
+            self._stream(model, self.bodies[model, prompt, True])
         else:
-            self._plain(model, json.dumps(body))
+            self._plain(model, self.bodies[model, prompt, False])
 
     def _post(self, name: str, body: str, stream: bool = False) -> Any:
         return self.client.post(
@@ -91,11 +108,11 @@ class LLMUser(FastHttpUser):
         with self._post(model, body) as response:
             if _bad_status(response):
                 return
-            try:
-                tokens = int(json.loads(response.content or b"{}")["usage"]["completion_tokens"])
-            except (ValueError, KeyError, TypeError):
+            usage = OUTPUT_TOKENS.search(response.content or b"")
+            if usage is None:
                 response.failure("no usage in the answer")
                 return
+            tokens = int(usage.group(1))
             elapsed = time.perf_counter() - started
             _log(self.environment, "TPS", model, tokens / elapsed if elapsed else 0.0, tokens)
 
@@ -142,21 +159,22 @@ class StreamReader:
         if data == b"[DONE]":
             self.done = True
             return None
-        now = time.perf_counter()
+        if not data.startswith(b"{"):
+            return "a stream event is not JSON"
+        if TOKEN.search(data):
+            self.token_times.append(time.perf_counter())
+        if b'"error"' in data:
+            return self._error(data)
+        if b'"usage"' in data and (usage := OUTPUT_TOKENS.search(data)):
+            self.output_tokens = int(usage.group(1))
+        return None
+
+    def _error(self, data: bytes) -> str | None:
         try:
-            chunk = json.loads(data)
+            error = json.loads(data).get("error")
         except ValueError:
             return "a stream event is not JSON"
-        if chunk.get("error"):
-            return f"error in the stream: {str(chunk['error'])[:200]}"
-        for choice in chunk.get("choices") or ():
-            if (choice.get("delta") or {}).get("content"):
-                self.token_times.append(now)
-                break
-        usage = chunk.get("usage")
-        if usage and usage.get("completion_tokens") is not None:
-            self.output_tokens = int(usage["completion_tokens"])
-        return None
+        return f"error in the stream: {str(error)[:200]}" if error else None
 
     def log(self, environment: Environment, model: str) -> None:
         times = self.token_times
