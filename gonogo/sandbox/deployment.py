@@ -146,9 +146,7 @@ class Sandbox:
                     f"sandbox: cannot start {name}: its port {record.port} is held by another "
                     "process"
                 )
-            secrets_ = Secrets(state.env["GONOGO_API_KEY"], state.env["GONOGO_REDIS_PASSWORD"])
-            ports = {component: item.port for component, item in state.components.items()}
-            spec = next(s for s in build_specs(self.layout, ports, secrets_) if s.name == name)
+            spec, secrets_ = self._spec_as_recorded(state, name)
             if timeout_s is not None:
                 spec = dataclasses.replace(spec, ready_within_s=timeout_s)
             self._spawn(spec, state, append_log=True)
@@ -158,6 +156,13 @@ class Sandbox:
                 self._stop_one(state, name, timeout_s=15.0)  # never leave it half-started
                 raise
             return True
+
+    def _spec_as_recorded(self, state: SandboxState, name: str) -> tuple[ComponentSpec, Secrets]:
+        """The spec `up` started `name` with: same ports, secrets and rendered config."""
+        secrets_ = Secrets(state.env["GONOGO_API_KEY"], state.env["GONOGO_REDIS_PASSWORD"])
+        ports = {component: record.port for component, record in state.components.items()}
+        specs = build_specs(self.layout, ports, secrets_)
+        return next(spec for spec in specs if spec.name == name), secrets_
 
     def _recorded_state(self, name: str) -> SandboxState:
         if name not in COMPONENTS:
