@@ -236,7 +236,7 @@ class Sandbox:
             ) from None
         self._children[spec.name] = process
         record = ComponentRecord(
-            spec.name, identity.pid, identity.create_time, spec.port, spec.url, log
+            spec.name, identity.pid, identity.started_after_boot_s, spec.port, spec.url, log
         )
         state.components[spec.name] = record
         save_state(self.layout, state)  # recorded before waiting: a crash now still allows down
