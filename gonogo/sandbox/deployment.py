@@ -247,7 +247,8 @@ class Sandbox:
         """Spawn in order (CPU-heavy starts limited, see below) and wait until all are ready."""
         unspawned = list(specs)
         starting: dict[str, tuple[ComponentSpec, float]] = {}  # name -> (spec, spawned at)
-        while unspawned or starting:
+
+        def all_ready() -> bool:
             for spec in _spawnable_now(unspawned, [spec for spec, _ in starting.values()]):
                 unspawned.remove(spec)
                 self._spawn(spec, state)
@@ -255,8 +256,13 @@ class Sandbox:
             for spec, spawned_at in list(starting.values()):
                 if self._became_ready(spec, spawned_at, deadline, secrets_):
                     del starting[spec.name]
-            if unspawned or starting:
-                time.sleep(POLL_INTERVAL_S)
+            return not (unspawned or starting)
+
+        # _became_ready raises once the deadline passes; poll's own bound is only a backstop.
+        budget_s = max(0.0, deadline - time.monotonic()) + 1.0
+        if not poll(all_ready, timeout_s=budget_s, interval_s=POLL_INTERVAL_S):
+            waiting = ", ".join([*starting, *(spec.name for spec in unspawned)])
+            raise SandboxError(f"sandbox: {waiting} not ready in time")
 
     def _became_ready(
         self, spec: ComponentSpec, spawned_at: float, deadline: float, secrets_: Secrets
