@@ -47,6 +47,9 @@ from gonogo.waiting import poll
 POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 8
 PORT_RELEASE_WAIT_S = 2.0
+# `status` asks once: on a busy machine LiteLLM's readiness can take over a second to answer
+# (measured right after `up`, load ~5 on 2 cores), which is slow, not unready.
+STATUS_PROBE_TIMEOUT_S = 3.0
 HEAVY_STARTS_AT_ONCE = max(2, os.cpu_count() or 1)
 _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -322,7 +325,8 @@ class Sandbox:
         log = self.layout.log_path(name)
         if record is None or not is_alive(record.identity):
             return ComponentStatus(name, "" if record is None else record.url, None, "stopped", log)
-        ready = readiness_probe(name, record.port, redis_password).check() is None
+        probe = readiness_probe(name, record.port, redis_password, STATUS_PROBE_TIMEOUT_S)
+        ready = probe.check() is None
         return ComponentStatus(name, record.url, record.pid, "ready" if ready else "running", log)
 
 
