@@ -117,7 +117,7 @@ def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:
         return  # this checklist does not point at the sandbox
     for name in box.stopped_components():
         log = box.layout.log_path(name)
-        errors.print(f"sandbox: {name} is not running (log: {log}); `gonogo sandbox up` restarts it")
+        errors.print(f"sandbox: {name} is not running (log: {log}); `gonogo sandbox up` restarts")
 
 
 def _marker_expression(stage: str) -> str | None:
