@@ -57,29 +57,51 @@ def _ms(value: float | None) -> str:
 
 
 class LiveLine:
-    """Rewrites one terminal line in place; `done()` ends it."""
+    """Rewrites one terminal line in place; `done()` ends it. Where the output is not a
+    terminal (CI logs), only the last state is written, once, by `done()`."""
 
     def __init__(self) -> None:
         self.width = 0
+        self.last = ""
 
     def show(self, text: str) -> None:
+        self.last = text
+        if not _interactive():
+            return
         padded = text.ljust(self.width)
         self.width = len(text)
-        self._write(f"\r{padded}")
+        _write(f"\r{padded}")
 
     def done(self) -> None:
         if self.width:
-            self._write("\n")
-            self.width = 0
+            _write("\n")
+        elif self.last:
+            _write(f"{self.last}\n")
+        self.width = 0
+        self.last = ""
 
-    def _write(self, text: str) -> None:
-        config = _config[0] if _config else None
-        reporter = config.pluginmanager.get_plugin("terminalreporter") if config else None
-        capture = config.pluginmanager.get_plugin("capturemanager") if config else None
-        if reporter is None or capture is None or getattr(config, "workerinput", None):
-            sys.stderr.write(text)
-            sys.stderr.flush()
-            return
-        with capture.global_and_fixture_disabled():
-            reporter.write(text)
-            reporter.flush()
+
+def _interactive() -> bool:
+    reporter = _reporter()
+    if reporter is not None:
+        return bool(reporter.isatty)
+    return sys.stderr.isatty()
+
+
+def _reporter() -> Any:
+    config = _config[0] if _config else None
+    if config is None or getattr(config, "workerinput", None):
+        return None  # an xdist worker: its terminal is nobody's
+    return config.pluginmanager.get_plugin("terminalreporter")
+
+
+def _write(text: str) -> None:
+    reporter = _reporter()
+    capture = _config[0].pluginmanager.get_plugin("capturemanager") if _config else None
+    if reporter is None or capture is None:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write(text)
+        reporter.flush()
