@@ -101,6 +101,17 @@ def test_the_wheel_installs_only_the_gonogo_package(installed: Installed):
     assert not present, f"generic top-level packages in site-packages: {present}"
 
 
+def test_an_installed_gonogo_takes_litellm_from_path(installed: Installed, tmp_path: Path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "litellm").write_text("#!/bin/sh\n")
+    (bin_dir / "litellm").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    code = "from gonogo.resources import litellm_binary; print(litellm_binary())"
+    found = _run(str(installed.venv / "bin/python"), "-c", code, cwd=tmp_path, env=env)
+    assert found.strip() == str(bin_dir / "litellm")
+
+
 def test_sandbox_up_run_and_down_from_an_empty_folder(
     installed: Installed, user_env: dict[str, str], tmp_path: Path
 ):
