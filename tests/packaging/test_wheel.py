@@ -125,6 +125,9 @@ def test_sandbox_up_run_and_down_from_an_empty_folder(
         _run(gonogo, "sandbox", "up", cwd=empty, env=user_env, timeout=150)
         verdict = _run(gonogo, "run", "--stage", "postdeploy", cwd=empty, env=user_env)
         assert "\nGO - " in verdict
+        # Written by gonogo.reports: the wheel's entry points load both suites.
+        (allure,) = Path(user_env["GONOGO_HOME"], "runs").glob("*/allure-results")
+        assert (allure / "categories.json").is_file()
     finally:
         _run(gonogo, "sandbox", "down", cwd=empty, env=user_env, timeout=60)
     assert sorted(path.name for path in empty.iterdir()) == []  # state went to GONOGO_HOME
