@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gonogo.control.files import write_private_file
 from gonogo.errors import SandboxError
 from gonogo.redaction import Redactor
 from gonogo.resources import LITELLM_BIN_ENV, litellm_binary, sandbox_template_dir
 from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
-from gonogo.sandbox.readiness import HttpProbe, ReadinessProbe, RedisProbe
-from gonogo.sandbox.state import SandboxLayout, write_private_file
+from gonogo.sandbox.readiness import PROBE_TIMEOUT_S, HttpProbe, ReadinessProbe, RedisProbe
+from gonogo.sandbox.state import SandboxLayout
 
 TEMPLATE_DIR = sandbox_template_dir()
 PROVIDERS = ("alpha", "beta", "gamma")
@@ -219,7 +220,7 @@ def build_specs(
 
 
 def _fake_provider_command(provider: str, port: int) -> list[str]:
-    module = "gonogo.sandbox.fake_provider"
+    module = "gonogo.sandbox.fake_provider"  # its __main__.py
     models = PROVIDER_MODELS[provider]
     return [
         sys.executable,
@@ -247,8 +248,10 @@ def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> Compon
     )
 
 
-def readiness_probe(name: str, port: int, redis_password: str) -> ReadinessProbe:
+def readiness_probe(
+    name: str, port: int, redis_password: str, timeout_s: float = PROBE_TIMEOUT_S
+) -> ReadinessProbe:
     if name == "redis":
-        return RedisProbe(port, redis_password)
+        return RedisProbe(port, redis_password, timeout_s)
     paths = {"litellm": "/health/readiness", "prometheus": "/-/ready", "alertmanager": "/-/ready"}
-    return HttpProbe(port, paths.get(name, "/health"))
+    return HttpProbe(port, paths.get(name, "/health"), timeout_s)
