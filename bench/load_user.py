@@ -1,7 +1,7 @@
 """How much load gonogo's LLM user makes per CPU core, against raw Locust and wrk.
 
 One fake provider (no injected delay), then for plain and streaming chat completions:
-  - gonogo's user (load/locustfile.py: SSE parsed as it arrives, TTFT/ITL/TPS recorded),
+  - gonogo's user (load/locust/locustfile.py: SSE parsed as it arrives, TTFT/ITL/TPS recorded),
   - a raw Locust FastHttpUser posting the same body and reading the whole answer,
   - wrk (Debian `wrk`, installed by `make sandbox-deps`), one thread, same body.
 Each Locust runs as one process for DURATION_S with USERS users. Requests per CPU-second of the
@@ -34,7 +34,7 @@ import httpx
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
-GONOGO_LOCUSTFILE = REPO / "load" / "locustfile.py"
+GONOGO_LOCUSTFILE = REPO / "load" / "locust" / "locustfile.py"
 USERS = 50
 DURATION_S = 12
 SHORT_S = 4

@@ -1,5 +1,5 @@
-"""Load scenarios: a Locust LLM user (load/locustfile.py, run as a subprocess) and the `load`
-check kind that runs each scenario of the checklist and gates on its thresholds.
+"""Load scenarios: a Locust LLM user (load/locust/locustfile.py, run as a subprocess) and the
+`load` check kind that runs each scenario of the checklist and gates on its thresholds.
 
 The suite is also a pytest plugin: its live progress line and the --load-workers option.
 """

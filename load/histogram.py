@@ -1,7 +1,7 @@
 """Percentiles of Locust's bucketed response-time histograms ({bucket: count}).
 
 Pure and dependency-free on purpose: both the pytest side (load/results.py) and the Locust
-side (load/locustfile.py, which imports it as a sibling file) use it.
+side (load/locust/locustfile.py, which imports it by path) use it.
 """
 
 from __future__ import annotations

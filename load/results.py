@@ -1,7 +1,7 @@
 """Figures of a finished Locust run, from its --json-file: exact totals and raw histograms.
 
 HTTP requests are the entries whose method is an HTTP verb; the LLM figures are the entries
-TTFT, ITL and TPS that load/locustfile.py logs (milliseconds, except TPS: tokens per second).
+TTFT, ITL and TPS that load/locust/locustfile.py logs (milliseconds, except TPS: tokens per second).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from gonogo.waiting import deadline_in, poll
 
 from .spec import LoadScenario, LoadSettings
 
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+LOCUSTFILE = Path(__file__).with_name("locust") / "locustfile.py"
 KILL_GRACE_S = 3.0  # after SIGINT, before SIGKILL: Locust writes its reports on SIGINT
 REPORT_ALLOWANCE_S = 10.0  # writing the HTML report and stats at the end
 PROGRESS_INTERVAL_S = 1.0

@@ -10,10 +10,10 @@ from typing import Any
 
 import psutil
 import pytest
+from gonogo.load.runner import LocustError, LocustRun, locust_commands, run_locust
+from gonogo.load.spec import LoadScenario, LoadSettings
 
 from gonogo.errors import GonogoError
-from load.runner import LocustError, LocustRun, locust_commands, run_locust
-from load.spec import LoadScenario, LoadSettings
 from tests.commands import gonogo
 from tests.integration.conftest import RunningSandbox
 

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from gonogo.load.histogram import percentile
+from gonogo.load.progress import progress_line
+from gonogo.load.results import read_figures
+from gonogo.load.runner import LocustRun, locust_commands, locust_config
+from gonogo.load.spec import LoadScenario, LoadSettings
 
 from gonogo.checklist import Stage, load_checklist
-from load.histogram import percentile
-from load.progress import progress_line
-from load.results import read_figures
-from load.runner import LocustRun, locust_commands, locust_config
-from load.spec import LoadScenario, LoadSettings
 from tests.commands import REPO
 
 SANDBOX_ENV = {

@@ -1,8 +1,8 @@
 """gonogo's Locust user for OpenAI-compatible chat completions, plain and SSE streaming.
 
-Run by gonogo as a subprocess (`locust -f load/locustfile.py ...`): Locust's gevent must never
-patch the pytest process. Its settings come in the environment, never on the command line (ps
-shows that): GONOGO_LOAD_CONFIG (JSON, see load/runner.py) and GONOGO_LOAD_API_KEY.
+Run by gonogo as a subprocess (`locust -f load/locust/locustfile.py ...`): Locust's gevent
+must never patch the pytest process. Its settings come in the environment, never on the
+command line (ps shows that): GONOGO_LOAD_CONFIG (JSON, see load/runner.py) and GONOGO_LOAD_API_KEY.
 
 Besides the request itself (POST, named after the model group, " stream" for SSE), each
 request adds LLM figures as entries of Locust's own statistics, so they show in its console,
@@ -21,12 +21,17 @@ import json
 import os
 import random
 import re
+import sys
 import time
+from pathlib import Path
 from typing import Any, ClassVar
 
 import gevent
 
-# Locust puts this file's folder on sys.path: the sibling module, pure Python, no gonogo import.
+# load/histogram.py, pure Python: imported by path, as this file runs in Locust's process and
+# is no module of the gonogo.load package (a package module would be imported with the suite,
+# and Locust's gevent must never patch pytest's process).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from histogram import percentile  # type: ignore[import-not-found,unused-ignore]
 from locust import FastHttpUser, constant, constant_pacing, events, task
 from locust.env import Environment
