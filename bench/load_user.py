@@ -6,8 +6,9 @@ One fake provider (no injected delay), then for plain and streaming chat complet
   - wrk (Debian `wrk`, installed by `make sandbox-deps`), one thread, same body.
 Each Locust runs as one process for DURATION_S with USERS users. Requests per CPU-second of the
 load generator is the figure (the machine is shared: wall-clock rates vary with the neighbours,
-CPU per request much less). A Locust's start-up and shutdown CPU is taken off by subtracting
-a shorter run's CPU and requests. Goal: gonogo's user at >= 0.9x the raw FastHttpUser.
+CPU per request much less). A Locust's CPU counts from the start of the load to its end
+(a probe loaded beside its locustfile), so start-up and shutdown never count.
+Goal: gonogo's user at >= 0.9x the raw FastHttpUser.
 
 The fake provider must not be the bottleneck: its CPU use during each run is printed (well
 under one core means it waited for requests), and wrk's rate against the same fake shows what
@@ -36,10 +37,29 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 GONOGO_LOCUSTFILE = REPO / "load" / "locust" / "locustfile.py"
 USERS = 50
-DURATION_S = 12
-SHORT_S = 4
+DURATION_S = 10
 MODEL = "bench-model"
 KEY = "bench-key"
+
+# Loaded beside each Locust's own file (-f a.py,probe.py): the CPU time of the Locust process
+# and its request count between the start and the end of the load, so start-up and shutdown
+# never count.
+PROBE_LOCUSTFILE = """
+import json, os, time
+from locust import events
+
+@events.test_start.add_listener
+def _start(environment, **_):
+    environment.bench_start = (time.process_time(), environment.stats.total.num_requests)
+
+@events.test_stop.add_listener
+def _stop(environment, **_):
+    cpu, requests = environment.bench_start
+    figures = {"cpu_s": time.process_time() - cpu,
+               "requests": environment.stats.total.num_requests - requests}
+    with open(os.environ["BENCH_PROBE_OUT"], "w") as out:
+        json.dump(figures, out)
+"""
 
 RAW_LOCUSTFILE = """
 import json, os
@@ -71,26 +91,30 @@ def _body(stream: bool) -> str:
     return json.dumps(body)
 
 
+Run = tuple[int, int, float]  # requests, failures, CPU seconds
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-Run = tuple[int, int, float]  # requests, failures, CPU seconds
-
-
-def _locust(locustfile: Path, env: dict[str, str], folder: Path, users: int, run_s: int) -> Run:
-    """(requests, failures, CPU seconds) of one Locust process."""
-    before = _children_cpu()
+def _locust(locustfile: Path, env: dict[str, str], folder: Path) -> Run:
+    """(requests, failures, CPU seconds during the load) of one Locust process."""
+    probe = folder / "probe.py"
+    probe.write_text(PROBE_LOCUSTFILE)
+    out = folder / "probe.json"
+    out.unlink(missing_ok=True)
     prefix = folder / "stats"
-    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
-               "-u", str(users), "-r", str(max(users, 1)), "-t", f"{run_s}s",
+    command = [sys.executable, "-m", "locust", "-f", f"{locustfile},{probe}", "--headless",
+               "-u", str(USERS), "-r", str(USERS), "-t", f"{DURATION_S}s",
                "--only-summary", "--loglevel", "WARNING", "--json-file", str(prefix)]  # fmt: skip
-    subprocess.run(command, env=env, capture_output=True, timeout=run_s + 60, check=False)
-    cpu = _children_cpu() - before
-    entries = json.loads(prefix.with_suffix(".json").read_text()) if users else []
-    http = [e for e in entries if e["method"] not in ("TTFT", "ITL", "TPS")]
-    return sum(e["num_requests"] for e in http), sum(e["num_failures"] for e in http), cpu
+    env = {**env, "BENCH_PROBE_OUT": str(out)}
+    subprocess.run(command, env=env, capture_output=True, timeout=DURATION_S + 60, check=False)
+    figures = json.loads(out.read_text())
+    entries = json.loads(prefix.with_suffix(".json").read_text())
+    failures = sum(e["num_failures"] for e in entries if e["method"] not in ("TTFT", "ITL", "TPS"))
+    return int(figures["requests"]), failures, float(figures["cpu_s"])
 
 
 def _wrk(url: str, stream: bool, folder: Path) -> Run:
@@ -154,7 +178,7 @@ def _bench(url: str, fake: psutil.Process, folder: Path) -> None:
     raw_file = folder / "raw_locustfile.py"
     raw_file.write_text(RAW_LOCUSTFILE)
     print(
-        f"{USERS} users, {DURATION_S} s per run (less a {SHORT_S} s one), one process each; "
+        f"{USERS} users, {DURATION_S} s per run, one process each; "
         f"{os.cpu_count()} cores (shared: wall-clock rates are noisy, CPU per request less)"
     )
     print(f"{'mode':<10}{'generator':<14}{'requests':>9}{'fail':>6}{'req/s':>8}"
@@ -177,17 +201,11 @@ def _mode(url: str, fake: psutil.Process, folder: Path, raw_file: Path, stream: 
         fake_before = _cpu(fake)
         if name == "wrk":
             requests, failures, cpu = _wrk(url, stream, folder)
-            short = (0, 0, 0.0)
         else:
             file, env = locusts[name]
-            # Start-up and shutdown cost the same in a short and a long run: their difference
-            # is the CPU of the extra requests alone.
-            short = _locust(file, env, folder, USERS, SHORT_S)
-            fake_before = _cpu(fake)
-            requests, failures, cpu = _locust(file, env, folder, USERS, DURATION_S)
+            requests, failures, cpu = _locust(file, env, folder)
         fake_cpu = _cpu(fake) - fake_before
-        extra = requests - short[0]
-        per_core[name] = extra / (cpu - short[2]) if cpu > short[2] and extra > 0 else 0.0
+        per_core[name] = requests / cpu if cpu > 0 else 0.0
         print(f"{mode:<10}{name:<14}{requests:>9}{failures:>6}{requests / DURATION_S:>8.0f}"
               f"{per_core[name]:>11.0f}{fake_cpu / DURATION_S:>10.0%}"
               f"{fake_cpu / max(requests, 1) * 1e6:>11.0f} us")  # fmt: skip
