@@ -28,3 +28,8 @@ class CheckFailure(AssertionError):
     The message is the whole story, e.g. "expected 200 from GET /health/readiness within 2 s,
     got 503 after 0.4 s"; pytest shows it without a traceback.
     """
+
+
+class InputError(GonogoError):
+    """A file a check reads (a config, a state file, a repository) is missing or unreadable:
+    one sentence naming the file, an error of the check rather than a failure of the target."""
