@@ -206,7 +206,9 @@ def model_findings(doc: YamlDocument, file: str) -> Iterator[Finding]:
             yield Finding(file, doc.line(path), message)
         ident = _part(entry, "model_info").get("id")
         if ident is not None and ids.setdefault(str(ident), index) != index:
-            message = f"{dotted(path)}: model_info.id {ident!r} repeats model_list[{ids[str(ident)]}]"
+            message = (
+                f"{dotted(path)}: model_info.id {ident!r} repeats model_list[{ids[str(ident)]}]"
+            )
             yield Finding(file, doc.line((*path, "model_info", "id")), message)
         twin = (str(entry.get("model_name")), str(params.get("model")), str(params.get("api_base")))
         if same.setdefault(twin, index) != index:
