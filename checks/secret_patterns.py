@@ -7,6 +7,7 @@ line in Python: that is what keeps a scan of all history within a few times `git
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib
 import inspect
@@ -14,6 +15,7 @@ import math
 import pkgutil
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -26,24 +28,33 @@ SKIPPED_PLUGINS = {"IPPublicDetector"}
 MIN_ENTROPY = 3.0  # bits per character; "sk-xxxxxxxxxxxxxxxxxxxxxxxx" is a placeholder
 ASSIGNED_MIN_ENTROPY = 3.5
 
+# Each starts with a literal, so the regex engine skips to it (a leading \b would defeat that:
+# the word boundary is checked after the match instead).
 AI_KEY_FORMATS = {
-    "Anthropic API key": r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{20,}",
-    "OpenAI API key": r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",
-    "Google API key": r"\bAIza[0-9A-Za-z_\-]{35}",
-    "AWS access key id": r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-    "Hugging Face token": r"\bhf_[A-Za-z0-9]{34,}",
-    "Groq API key": r"\bgsk_[A-Za-z0-9]{40,}",
+    "Anthropic API key": r"sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{20,}",
+    "OpenAI API key": r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",
+    "Google API key": r"AIza[0-9A-Za-z_\-]{35}",
+    "AWS access key id": r"AKIA[0-9A-Z]{16}(?![0-9A-Z])",
+    "AWS temporary access key id": r"ASIA[0-9A-Z]{16}(?![0-9A-Z])",
+    "Hugging Face token": r"hf_[A-Za-z0-9]{34,}",
+    "Groq API key": r"gsk_[A-Za-z0-9]{40,}",
     "Private key block": r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
 }
-# NAME = value, NAME: value, "name": "value" where NAME ends in key, token, secret, password...
+# A value assigned to a name ending in key, token, secret or password: the regex starts at the
+# keyword (cheap to find) and the rest of the name is read backwards only for a match.
 ASSIGNED = re.compile(
     r"""(?ix)
-    (?P<name>[a-z0-9_.\-]*(?:api[_-]?key|secret[_-]?key|access[_-]?key|private[_-]?key|
-        _key|token|secret|password|passwd))
+    (?:key|token|secret|passwd|password)
     ["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[a-z]*\()?["']?
     (?P<value>[A-Za-z0-9+/_\-.=~!@#%^*]{16,})
     """
 )
+_NAME_BEFORE = re.compile(r"[A-Za-z0-9_.\-]*$")
+# detect-secrets' keyword plugins (Cloudant, IBM, SoftLayer) look around at every position, the
+# slowest scans by far; each needs a value of 24 or more such characters, so they are run only
+# on the lines that have one.
+_KEYWORD_PLUGIN = "(?:(?<=\\W)|(?<=^))"
+_LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{24,}")
 # Values that name a secret rather than hold one.
 INDIRECT = re.compile(r"^(os\.environ|\$|env\.|process\.env|<|\{\{|secrets\.|vault:)", re.I)
 
@@ -100,17 +111,66 @@ def patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def scan(text: str) -> list[Hit]:
     """Every secret in `text`, at most one per place (the first detector to name it)."""
     hits: dict[int, Hit] = {}
+    long_lines: Excerpt | None = None
     for detector, regex in patterns():
-        for match in regex.finditer(text):
-            hit = _hit(match, detector)
-            if hit is not None:
-                hits.setdefault(hit.start, hit)
+        if regex.pattern.startswith(_KEYWORD_PLUGIN):
+            long_lines = long_lines or Excerpt.of_lines_matching(_LONG_RUN, text)
+            found = [long_lines.moved(hit) for hit in _hits(regex, long_lines.text, detector)]
+        else:
+            found = list(_hits(regex, text, detector))
+        for hit in found:
+            hits.setdefault(hit.start, hit)
+    for hit in _assigned(text):
+        hits.setdefault(hit.start, hit)
+    return _without_overlaps(sorted(hits.values(), key=lambda hit: hit.start))
+
+
+def _hits(regex: re.Pattern[str], text: str, detector: str) -> Iterator[Hit]:
+    for match in regex.finditer(text):
+        hit = _hit(match, detector)
+        if hit is not None:
+            yield hit
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """Some lines of a text, joined, and the way back to offsets in the text."""
+
+    text: str
+    starts: list[int]  # where each line starts in the excerpt
+    origins: list[int]  # where it starts in the original text
+
+    @classmethod
+    def of_lines_matching(cls, pattern: re.Pattern[str], text: str) -> Excerpt:
+        lines: dict[int, str] = {}
+        for match in pattern.finditer(text):
+            begin = text.rfind("\n", 0, match.start()) + 1
+            if begin not in lines:
+                end = text.find("\n", match.end())
+                lines[begin] = text[begin : end if end >= 0 else len(text)]
+        starts, position = [], 0
+        for line in lines.values():
+            starts.append(position)
+            position += len(line) + 1
+        return cls("\n".join(lines.values()), starts, list(lines))
+
+    def moved(self, hit: Hit) -> Hit:
+        """The hit, at its offset in the original text."""
+        index = bisect.bisect_right(self.starts, hit.start) - 1
+        start = self.origins[index] + hit.start - self.starts[index]
+        return Hit(start, hit.detector, hit.secret)
+
+
+def _assigned(text: str) -> Iterator[Hit]:
     for match in ASSIGNED.finditer(text):
         value = match["value"]
-        if not INDIRECT.match(value) and entropy(value) >= ASSIGNED_MIN_ENTROPY:
-            name = f"high-entropy value of {match['name']}"
-            hits.setdefault(match.start("value"), Hit(match.start("value"), name, value))
-    return _without_overlaps(sorted(hits.values(), key=lambda hit: hit.start))
+        if INDIRECT.match(value) or entropy(value) < ASSIGNED_MIN_ENTROPY:
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        head = _NAME_BEFORE.search(text, line_start, match.start())
+        name = (head.group() if head else "") + match.group().split(value)[0]
+        name = re.split(r"[\"'\s:=(]", name, maxsplit=1)[0]
+        yield Hit(match.start("value"), f"high-entropy value of {name}", value)
 
 
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:
@@ -123,6 +183,9 @@ def _without_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 def _hit(match: re.Match[str], detector: str) -> Hit | None:
+    before = match.string[match.start() - 1 : match.start()]
+    if before.isalnum() and match.re.pattern[:1].isalpha():
+        return None  # a literal-led format glued to a word: not a key
     groups = [i for i in range(1, (match.re.groups or 0) + 1) if match.group(i)]
     index = max(groups, key=lambda i: len(match.group(i)), default=0)
     secret, start = match.group(index).strip(), match.start(index)
