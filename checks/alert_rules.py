@@ -100,9 +100,9 @@ def _parsed(command: str, default_file: str, output: str) -> Iterator[Finding]:
     for test in tests:
         yield Finding(default_file, None, f"{command}: {test}")
     if not located and not tests:
-        skipped = ("Checking", "Unit Testing", "SUCCESS", "FAILED:")
-        loose = [line.strip() for line in output.splitlines() if line.strip()]
-        summary = " ".join(line for line in loose if not line.startswith(skipped))
+        skipped = ("Checking", "Unit Testing", "SUCCESS")
+        loose = [line.strip().removeprefix("FAILED:").strip() for line in output.splitlines()]
+        summary = " ".join(line for line in loose if line and not line.startswith(skipped))
         yield Finding(default_file, None, f"{command} failed: {_short(summary)}")
 
 

@@ -194,7 +194,7 @@ def _directory(directory: StateDirectory, ctx: CheckContext) -> list[Finding]:
 
 
 def _backups(backups: Backups, ctx: CheckContext, now: float) -> list[Finding]:
-    root = ctx.loaded.file.parent
+    root = resolve(ctx, ".")
     found = [root / match for match in glob.glob(backups.glob, root_dir=root)]
     files = [file for file in found if file.is_file()]
     if not files:
