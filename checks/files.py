@@ -200,7 +200,7 @@ def _backups(backups: Backups, ctx: CheckContext, now: float) -> list[Finding]:
     if not files:
         return [Finding(backups.glob, None, "no backup found")]
     newest = max(files, key=lambda file: file.stat().st_mtime)
-    shown = str(newest.relative_to(root))
+    shown = str(newest.relative_to(root) if newest.is_relative_to(root) else newest)
     age = now - newest.stat().st_mtime
     if age > backups.max_age_s:
         return [
