@@ -131,10 +131,8 @@ def secret_scan(folder: Path) -> int:
 
 def predeploy_stage() -> float:
     env = {**os.environ, "GONOGO_HOME": tempfile.mkdtemp(prefix="gonogo-bench-")}
-    for name in ("GATEWAY", "PROMETHEUS", "ALERTMANAGER"):
-        # Never probed by the pre-deploy stage; a placeholder until the target model reads an
-        # empty URL as "not given".
-        env.setdefault(f"GONOGO_{name}_URL", "http://127.0.0.1:9")
+    for name in ("GATEWAY", "PROMETHEUS", "ALERTMANAGER", "REDIS"):
+        env.pop(f"GONOGO_{name}_URL", None)  # nothing deployed
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "gonogo", "run", "--stage", "predeploy"],

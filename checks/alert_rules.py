@@ -16,7 +16,15 @@ from gonogo.context import CheckContext
 from gonogo.errors import InputError
 from gonogo.registry import check_kind
 
-from .static import Finding, StaticCheck, fail_on, load_yaml, read_text, resolve
+from .static import (
+    Finding,
+    StaticCheck,
+    checklist_folder,
+    fail_on,
+    load_yaml,
+    read_text,
+    resolve,
+)
 
 PROMTOOL_TIMEOUT_S = 60.0
 # promtool's own findings: "rules.yml: 8:15: group "g", rule 1, "Name": could not parse ..."
@@ -46,7 +54,7 @@ def alert_rules_are_sound(spec: AlertRulesCheck, ctx: CheckContext) -> None:
     alert is defined."""
     __tracebackhide__ = True
     promtool = _promtool(spec.promtool)
-    folder = ctx.loaded.file.parent
+    folder = checklist_folder(ctx)
     for shown in [*([spec.config] if spec.config else []), *spec.rules, *spec.tests]:
         read_text(resolve(ctx, shown), shown)  # a missing file is an error, not a finding
     findings: list[Finding] = []
@@ -161,6 +169,6 @@ def _config_rule_files(spec: AlertRulesCheck, ctx: CheckContext) -> list[str]:
     found: list[str] = []
     for pattern in patterns if isinstance(patterns, list) else []:
         relative = config_dir / str(pattern)
-        matches = glob.glob(str(relative), root_dir=ctx.loaded.file.parent)
+        matches = glob.glob(str(relative), root_dir=checklist_folder(ctx))
         found += sorted(matches) or [str(relative)]
     return found

@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import Field
 
-from gonogo.checklist import CheckSpec
+from gonogo.checklist import Checklist, CheckSpec
+from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import ChatReply
 from gonogo.clients.http import seconds
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, ChecklistError
+from gonogo.identity import provider_mismatch
 from gonogo.registry import check_kind
 
 
-class ModelsCheck(CheckSpec):
+class GatewayRequest(CheckSpec):
+    """A check that sends requests to the gateway, with headers of its own if need be."""
+
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Added to target.headers for this check's requests."
+    )
+
+
+def _group_problem(checklist: Checklist, group: str, path: tuple[str | int, ...]) -> Problem:
+    known = [model.name for model in checklist.models]
+    return path, unknown_name("model group", group, known, "models:")
+
+
+class ModelsCheck(GatewayRequest):
     """Every expected model group is listed by GET /v1/models."""
 
     groups: list[str] | None = Field(None, description="Default: every group under models.")
+
+    def references(self, checklist: Checklist) -> Iterator[Problem]:
+        known = {model.name for model in checklist.models}
+        for index, group in enumerate(self.groups or []):
+            if known and group not in known:
+                yield _group_problem(checklist, group, ("groups", index))
 
 
 @check_kind("models", ModelsCheck)
@@ -27,7 +49,7 @@ def model_groups_are_listed(spec: ModelsCheck, ctx: CheckContext) -> None:
     expected = spec.groups or [group.name for group in ctx.checklist.models]
     if not expected:
         raise ChecklistError(f"{spec.id}: no model groups to expect: list them under models:")
-    reply, listed = ctx.gateway.model_ids(ctx.timeout(spec))
+    reply, listed = ctx.gateway.model_ids(ctx.timeout(spec), headers=spec.headers)
     ctx.attach("models listed", "\n".join(listed) or reply.observed)
     if reply.status != 200:
         raise CheckFailure(f"expected 200 from {reply.request}, got {reply.observed}")
@@ -43,7 +65,7 @@ Mode = Literal["plain", "streaming"]
 MODES: tuple[Mode, ...] = ("plain", "streaming")
 
 
-class SmokeCheck(CheckSpec):
+class SmokeCheck(GatewayRequest):
     """One chat completion to a model group, plain and streaming."""
 
     model: str = Field(description="The model group to ask.")
@@ -56,6 +78,10 @@ class SmokeCheck(CheckSpec):
         False, description="Accept an answer from a fallback group (LiteLLM tells which)."
     )
 
+    def references(self, checklist: Checklist) -> Iterator[Problem]:
+        if checklist.model_group(self.model) is None:
+            yield _group_problem(checklist, self.model, ("model",))
+
 
 @check_kind("smoke", SmokeCheck)
 def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
@@ -67,10 +93,16 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
     for mode in spec.modes:
         stream = mode == "streaming"
         reply = ctx.gateway.chat(
-            spec.model, spec.prompt, stream=stream, max_tokens=spec.max_tokens, timeout_s=limit
+            spec.model,
+            spec.prompt,
+            stream=stream,
+            max_tokens=spec.max_tokens,
+            timeout_s=limit,
+            headers=spec.headers,
         )
         ctx.attach(f"{mode} answer", _evidence(reply))
-        problems += [f"{mode}: {problem}" for problem in _judge(spec, reply, limit)]
+        found = _judge(spec, reply, limit) or _wrong_provider(spec, reply, ctx)
+        problems += [f"{mode}: {problem}" for problem in found]
     if problems:
         raise CheckFailure(f"smoke {spec.model}: " + "; ".join(problems))
 
@@ -96,6 +128,16 @@ def _judge(spec: SmokeCheck, reply: ChatReply, limit: float) -> list[str]:
     if served_by and served_by != spec.model and not spec.allow_fallback:
         problems.append(f"served by fallback group {served_by}, not by {spec.model} itself")
     return problems
+
+
+def _wrong_provider(spec: SmokeCheck, reply: ChatReply, ctx: CheckContext) -> list[str]:
+    """The group's own answer must come from the provider the checklist names for it."""
+    group = ctx.checklist.model_group(spec.model)
+    provider = ctx.checklist.provider(group.provider) if group and group.provider else None
+    if provider is None or reply.headers.get("x-litellm-model-group", spec.model) != spec.model:
+        return []  # no provider named, or a fallback answered (judged above)
+    mismatch = provider_mismatch(reply.headers, provider, litellm=ctx.gateway.litellm)
+    return [mismatch] if mismatch else []
 
 
 def _evidence(reply: ChatReply) -> str:

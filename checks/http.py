@@ -3,7 +3,6 @@ until healthy. This is how a gateway that is not LiteLLM gets verified."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,9 +11,10 @@ from pydantic import Field, field_validator
 from gonogo.checklist import CheckSpec, Strict
 from gonogo.clients.http import HttpTarget, Reply, excerpt, seconds
 from gonogo.context import CheckContext
-from gonogo.errors import CheckFailure
+from gonogo.errors import CheckFailure, TargetError
 from gonogo.matchers import JsonMatcher, Matcher
 from gonogo.registry import check_kind
+from gonogo.waiting import poll
 
 
 class HttpExpect(Strict):
@@ -53,24 +53,34 @@ class HttpCheck(CheckSpec):
     def needs(self) -> tuple[str, ...]:
         return (self.path,) if self.is_url() else ("gateway",)
 
+    def patience_s(self) -> float:
+        return self.retry_timeout_s
+
 
 @check_kind("http", HttpCheck)
 def http_answers_as_expected(spec: HttpCheck, ctx: CheckContext) -> None:
     """The answer has the expected status, JSON, headers and latency (retried until
     retry_timeout_s when given)."""
     __tracebackhide__ = True
-    deadline = time.monotonic() + spec.retry_timeout_s
-    tries = 0
-    while True:
-        tries += 1
-        reply = _send(spec, ctx)
-        problems = _problems(spec.expect, reply)
-        if not problems or time.monotonic() + spec.retry_interval_s > deadline:
-            break
-        time.sleep(spec.retry_interval_s)
+    tries: list[Reply | TargetError] = []
+
+    def passes() -> bool:
+        try:
+            reply = _send(spec, ctx)
+        except TargetError as unreachable:  # not up yet, or gone: wait as for a bad answer
+            tries.append(unreachable)
+            return False
+        tries.append(reply)
+        return not _problems(spec.expect, reply)
+
+    poll(passes, timeout_s=spec.retry_timeout_s, interval_s=spec.retry_interval_s)
+    reply = tries[-1]
+    if isinstance(reply, TargetError):
+        raise reply
     ctx.attach(f"{reply.request} answer", f"{reply.observed}\n{reply.headers}\n\n{reply.text}")
+    problems = _problems(spec.expect, reply)
     if problems:
-        raise CheckFailure(_story(spec, reply, problems, tries))
+        raise CheckFailure(_story(spec, reply, problems, len(tries)))
 
 
 def _send(spec: HttpCheck, ctx: CheckContext) -> Reply:
@@ -106,7 +116,10 @@ def _problems(expect: HttpExpect, reply: Reply) -> list[str]:
         if miss := matcher.mismatch(reply.headers.get(name)):
             problems.append(f"header {name}: {miss}")
     if expect.json_body:
-        document = reply.json()
+        try:
+            document = reply.json()
+        except CheckFailure as not_json:
+            return [*problems, str(not_json)]
         problems += [miss for m in expect.json_body if (miss := m.mismatch_in(document))]
     return problems
 

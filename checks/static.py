@@ -54,9 +54,14 @@ def fail_on(findings: Iterable[Finding]) -> None:
     raise CheckFailure(first + (rest if more else ""))
 
 
+def checklist_folder(ctx: CheckContext) -> Path:
+    """Where the paths of a check spec start: the folder of the checklist file."""
+    return ctx.session.loaded.file.parent.resolve()
+
+
 def resolve(ctx: CheckContext, path: str) -> Path:
     """A path of a check spec: relative to the folder of the checklist file."""
-    return (ctx.loaded.file.parent / path).resolve()
+    return (checklist_folder(ctx) / path).resolve()
 
 
 def read_text(file: Path, shown: str) -> str:

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gonogo import PROJECT_ROOT, registry
-from gonogo.checklist import LoadedChecklist, Stage, checklist_model, load_checklist
+from gonogo.checklist import LoadedChecklist, Stage, load_checklist, registered_checklist_model
 from gonogo.checklist.source import render_text
 from gonogo.environment import runs_dir, sandbox_dir, target_env
 from gonogo.errors import ChecklistError
@@ -37,7 +37,17 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _WithSuiteCommands(click.Group):
+    """The mechanism's commands, plus those the suites register (gonogo.registry.command)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *registry.commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or registry.commands().get(name)
+
+
+@click.group(cls=_WithSuiteCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gonogo")
 def main() -> None:
     """gonogo: prove an AI gateway deployment is fit for traffic, then say GO or NO-GO."""
@@ -63,9 +73,18 @@ def main() -> None:
     metavar="DIR",
     help="Where verdict.json, junit.xml and allure-results go (default: .gonogo/runs/<time>).",
 )
+@click.option(
+    "--disrupt-production",
+    is_flag=True,
+    help="Allow checks that change the world (chaos, load) against a production target.",
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(
-    stage: str, checklist: Path | None, results: Path | None, pytest_args: tuple[str, ...]
+    stage: str,
+    checklist: Path | None,
+    results: Path | None,
+    disrupt_production: bool,
+    pytest_args: tuple[str, ...],
 ) -> None:
     """Run the checklist's checks and decide: exit 0 GO, 1 NO-GO, 4 checklist or usage error.
 
@@ -80,7 +99,10 @@ def run(
         f"gonogo: checking [bold]{loaded.checklist.target.name}[/] "
         f"({loaded.checklist.target.environment}) with {file}, stage {stage}"
     )
-    code = pytest.main([*_pytest_args(file, _marker_expression(stage), results), *pytest_args])
+    args = _pytest_args(file, _marker_expression(stage), results)
+    if disrupt_production:
+        args.append("--gonogo-disrupt-production")
+    code = pytest.main([*args, *pytest_args])
     sys.exit(_report(int(code), results))
 
 
@@ -137,7 +159,7 @@ def validate(checklist: Path | None) -> None:
 @main.command()
 def schema() -> None:
     """Print the checklist's JSON Schema, for editors to complete and check the file."""
-    model = checklist_model(tuple(sorted(registry.kinds())))
+    model = registered_checklist_model()
     click.echo(json.dumps(model.model_json_schema(), indent=2))
 
 
@@ -154,9 +176,13 @@ def default_checklist() -> Path:
 
 
 def _sandbox_is_up() -> bool:
+    from gonogo.errors import SandboxError
     from gonogo.sandbox import Sandbox
 
-    return Sandbox(sandbox_dir()).is_up()
+    try:
+        return Sandbox(sandbox_dir()).is_up()
+    except SandboxError:
+        return False
 
 
 def _load_or_exit(file: Path) -> LoadedChecklist:

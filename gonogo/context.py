@@ -1,8 +1,12 @@
-"""What a check is handed: the checklist, the clients of the target, and a redactor.
+"""What a check is handed: the checklist, the clients of the target, evidence and measurements.
 
-One context per pytest session (per xdist worker); clients are made on first use and each part
-of the target is probed once, so an unreachable gateway is one clear error, not a timeout per
-check.
+A `TargetSession` lives for one pytest session (per xdist worker) and checklist: it makes each
+client once and knows which parts of the target answered. A `CheckContext` is made for each
+check run on top of it: it carries that check's measurements and sends its evidence to the
+reporters through the `pytest_gonogo_evidence` hook, so the mechanism never imports Allure.
+
+A client is any class with `for_target(target, env)` and `close()`; a new kind brings its own
+(`ctx.client(PrometheusClient)`) without editing this file.
 """
 
 from __future__ import annotations
@@ -10,30 +14,53 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import urlsplit
-
-import allure
 
 from gonogo.checklist import Checklist, CheckSpec, LoadedChecklist, Target
 from gonogo.clients.gateway import GatewayClient
 from gonogo.errors import TargetError
+from gonogo.measurements import Measurement, judge
 from gonogo.redaction import Redactor, secret_values
+from gonogo.waiting import poll
 
 PROBE_TIMEOUT_S = 3.0
+PROBE_INTERVAL_S = 0.5
+PARTS: dict[str, Callable[[Target], str | None]] = {
+    "gateway": lambda t: t.base_url,
+    "prometheus": lambda t: t.prometheus_url,
+    "alertmanager": lambda t: t.alertmanager_url,
+    "redis": lambda t: t.redis_url,
+}
+
+
+class TargetClient(Protocol):
+    @classmethod
+    def for_target(cls, target: Target, env: Mapping[str, str]) -> Self: ...
+
+    def close(self) -> None: ...
+
+
+Client = TypeVar("Client", bound=TargetClient)
+Evidence = Callable[[str, str | bytes | Path, str], None]  # name, content, media type
 
 
 @dataclass
-class CheckContext:
+class TargetSession:
+    """The target as seen by one pytest session: clients made once, secrets known."""
+
     loaded: LoadedChecklist
     env: Mapping[str, str]
     redact: Redactor = field(init=False)
-    _gateway: GatewayClient | None = field(default=None, init=False)
-    _probed: dict[str, TargetError | None] = field(default_factory=dict, init=False)
+    _clients: dict[type[Any], Any] = field(default_factory=dict, init=False)
+    _reachable: set[str] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         target = self.target
-        names = [target.api_key_env, target.redis_password_env, *self.loaded.variables]
-        self.redact = Redactor(secret_values(self.env, names))
+        names = [target.api_key_env, target.redis_password_env]
+        header_secrets = [v for k, v in target.headers.items() if _sounds_secret(k)]
+        self.redact = Redactor([*secret_values(self.env, names), *header_secrets])
 
     @property
     def checklist(self) -> Checklist:
@@ -43,59 +70,130 @@ class CheckContext:
     def target(self) -> Target:
         return self.loaded.checklist.target
 
+    def client(self, kind: type[Client]) -> Client:
+        if kind not in self._clients:
+            self._clients[kind] = kind.for_target(self.target, self.env)
+        client: Client = self._clients[kind]
+        return client
+
+    def probe(self, part: str, patience_s: float = 0.0) -> None:
+        """Raise TargetError if `part` (gateway, prometheus, alertmanager, redis, or a URL)
+        does not accept connections within `patience_s`. Only a success is remembered: a part
+        found down is asked again by the next check."""
+        if part in self._reachable:
+            return
+        url = self._url_of(part)
+        errors: list[TargetError] = []
+
+        def reachable() -> bool:
+            error = _reachability(part, url)
+            errors[:] = [error] if error else []
+            return error is None
+
+        if not poll(reachable, timeout_s=patience_s, interval_s=PROBE_INTERVAL_S):
+            raise errors[0]
+        self._reachable.add(part)
+
+    def _url_of(self, part: str) -> str | None:
+        if part.startswith(("http://", "https://")):
+            return part  # a check that talks to an address of its own
+        if part not in PARTS:
+            raise TargetError(f"unknown part of the target {part!r}")
+        return PARTS[part](self.target)
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            if hasattr(client, "close"):
+                client.close()
+        self._clients.clear()
+
+
+@dataclass
+class CheckContext:
+    """One check run: the session's target plus this check's evidence and measurements."""
+
+    session: TargetSession
+    evidence: Evidence = field(default=lambda name, content, media_type: None)
+    artifacts_root: Path | None = None
+    check_id: str = ""
+    measurements: list[Measurement] = field(default_factory=list)
+
+    @property
+    def checklist(self) -> Checklist:
+        return self.session.checklist
+
+    @property
+    def target(self) -> Target:
+        return self.session.target
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self.session.env
+
+    @property
+    def redact(self) -> Redactor:
+        return self.session.redact
+
+    @property
+    def gateway(self) -> GatewayClient:
+        return self.session.client(GatewayClient)
+
+    def client(self, kind: type[Client]) -> Client:
+        return self.session.client(kind)
+
     def timeout(self, spec: CheckSpec) -> float:
         return spec.timeout_s or self.target.timeout_s
 
     def secret(self, env_name: str | None) -> str | None:
         return self.env.get(env_name) if env_name else None
 
-    @property
-    def gateway(self) -> GatewayClient:
-        if self._gateway is None:
-            self._gateway = GatewayClient(
-                self.target.base_url,
-                api_key=self.secret(self.target.api_key_env),
-                timeout_s=self.target.timeout_s,
-                litellm=self.target.kind == "litellm",
-            )
-        return self._gateway
+    def attach(self, name: str, text: str, media_type: str = "text/plain") -> None:
+        """Evidence for the report, always redacted."""
+        self.evidence(name, self.redact(text), media_type)
 
-    def attach(self, name: str, text: str) -> None:
-        """Evidence for the report (a no-op without --alluredir), always redacted."""
-        allure.attach(self.redact(text), name=name, attachment_type=allure.attachment_type.TEXT)
+    def attach_file(self, name: str, path: Path, media_type: str) -> None:
+        """A file made by the check (a chart, a Locust report) as evidence."""
+        self.evidence(name, path, media_type)
 
-    def probe(self, part: str) -> None:
-        """Raise TargetError if `part` of the target (gateway, prometheus, alertmanager, redis,
-        or a URL) does not accept connections."""
-        if part not in self._probed:
-            self._probed[part] = _reachability(part, self._url_of(part))
-        error = self._probed[part]
-        if error is not None:
-            raise error
+    def artifacts(self) -> Path:
+        """A folder of this check's own for files it makes, kept with the run's results."""
+        root = self.artifacts_root or Path(".gonogo") / "artifacts"
+        folder = root / self.check_id
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
-    def _url_of(self, part: str) -> str | None:
-        if part.startswith(("http://", "https://")):
-            return part  # a check that talks to an address of its own
-        urls: dict[str, Callable[[Target], str | None]] = {
-            "gateway": lambda t: t.base_url,
-            "prometheus": lambda t: t.prometheus_url,
-            "alertmanager": lambda t: t.alertmanager_url,
-            "redis": lambda t: t.redis_url,
-        }
-        if part not in urls:
-            raise TargetError(f"unknown part of the target {part!r}")
-        return urls[part](self.target)
+    def measure(
+        self,
+        name: str,
+        observed: float | None,
+        *,
+        at_most: float | None = None,
+        at_least: float | None = None,
+        unit: str = "",
+    ) -> Measurement:
+        """Record a measurement against its bounds; `judge()` then decides."""
+        measurement = Measurement.bounded(
+            name, observed, at_most=at_most, at_least=at_least, unit=unit
+        )
+        self.measurements.append(measurement)
+        return measurement
 
-    def close(self) -> None:
-        if self._gateway is not None:
-            self._gateway.close()
+    def judge(self, subject: str) -> None:
+        """Fail naming every breached bound; inconclusive if a measurement had no data."""
+        __tracebackhide__ = True
+        judge(self.measurements, subject)
+
+
+def _sounds_secret(header: str) -> bool:
+    lowered = header.lower()
+    return any(word in lowered for word in ("auth", "key", "token", "secret", "cookie"))
 
 
 def _reachability(part: str, url: str | None) -> TargetError | None:
     if not url:
-        return TargetError(f"the checklist gives no URL for the {part} (target.{part}_url)")
+        return TargetError(f"the checklist gives no URL for the {part} (target.{_field(part)})")
     parts = urlsplit(url)
-    default_port = {"https": 443, "redis": 6379}.get(parts.scheme, 80)
+    default_port = {"https": 443, "redis": 6379, "rediss": 6379}.get(parts.scheme, 80)
     address = (parts.hostname or "", parts.port or default_port)
     try:
         socket.create_connection(address, timeout=PROBE_TIMEOUT_S).close()
@@ -104,3 +202,7 @@ def _reachability(part: str, url: str | None) -> TargetError | None:
         where = url if part == url else f"{part} at {parts.scheme}://{address[0]}:{address[1]}"
         return TargetError(f"{where} unreachable: {reason.lower()}")
     return None
+
+
+def _field(part: str) -> str:
+    return "base_url" if part == "gateway" else f"{part}_url"

@@ -26,8 +26,12 @@ def target_env() -> dict[str, str]:
 
 
 def sandbox_values() -> dict[str, str]:
-    """The sandbox's own values, while it is up (every component alive), else none."""
+    """The sandbox's own values while it is recorded as up, even with a component dead (its
+    checks then name it as unreachable); none when it is down or its state is unreadable."""
+    from gonogo.errors import SandboxError
     from gonogo.sandbox import Sandbox  # only when asked: the plugin must stay light
 
-    sandbox = Sandbox(sandbox_dir())
-    return sandbox.env() if sandbox.is_up() else {}
+    try:
+        return Sandbox(sandbox_dir()).env()
+    except SandboxError:
+        return {}

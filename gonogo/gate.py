@@ -16,7 +16,11 @@ import pytest
 from gonogo.checklist import LoadedChecklist
 from gonogo.verdict import OUTCOME_RANK, CheckResult, Decision, Verdict, decide
 
-PROPERTY = "gonogo"  # user_properties key carrying an item's facts to the controller
+# user_properties keys carrying an item's facts, outcome and measurements to the controller
+# (with xdist, reports are all the controller sees of a check).
+PROPERTY = "gonogo"
+OUTCOME = "gonogo.outcome"
+MEASUREMENTS = "gonogo.measurements"
 COLOURS = {Decision.GO: "green", Decision.GO_WITH_CAVEATS: "yellow", Decision.NO_GO: "red"}
 
 
@@ -29,12 +33,15 @@ class Gate:
         self.verdict: Verdict | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        facts = dict(report.user_properties).get(PROPERTY)
-        outcome = _outcome(report)
+        properties = dict(report.user_properties)
+        facts = properties.get(PROPERTY)
+        outcome = _outcome(report, properties.get(OUTCOME))
         if not isinstance(facts, dict) or outcome is None:
             return
         known = self.results.get(report.nodeid)
+        duration = round(report.duration + (known.duration_s if known else 0.0), 3)
         if known is not None and OUTCOME_RANK[outcome] <= OUTCOME_RANK[known.outcome]:
+            known.duration_s = duration
             return  # keep the worst phase: a teardown error outranks a passed call
         message = _first_line(report.longreprtext) if report.failed else ""
         self.results[report.nodeid] = CheckResult(
@@ -44,7 +51,9 @@ class Gate:
             facts["stages"],
             outcome,
             message,
-            round(report.duration, 3),
+            duration,
+            facts.get("inconclusive", "fail"),
+            _measurements(properties.get(MEASUREMENTS), known),
         )
 
     @pytest.hookimpl(trylast=True)
@@ -71,7 +80,7 @@ class Gate:
         for result in self.verdict.results:
             if result.bad:
                 terminalreporter.write_line(
-                    f"  {result.severity:8} {result.outcome:6} {result.message}", **{colour: True}
+                    f"  {result.severity:8} {result.outcome:12} {result.message}", **{colour: True}
                 )
 
     def _about(self) -> dict[str, object]:
@@ -107,12 +116,18 @@ def _exit_status(verdict: Verdict, pytest_status: int) -> int:
     return pytest.ExitCode.OK
 
 
-def _outcome(report: pytest.TestReport) -> str | None:
+def _outcome(report: pytest.TestReport, said: object) -> str | None:
     if report.when == "call":
-        return report.outcome
+        return "inconclusive" if report.failed and said == "inconclusive" else report.outcome
     if report.failed:
         return "error"
     return "skipped" if report.skipped else None
+
+
+def _measurements(reported: object, known: CheckResult | None) -> list[dict[str, Any]]:
+    if isinstance(reported, list):
+        return reported
+    return known.measurements if known else []
 
 
 def _first_line(text: str) -> str:

@@ -11,6 +11,13 @@ from gonogo.verdict import Verdict
 
 
 @pytest.hookspec
+def pytest_gonogo_evidence(
+    item: pytest.Item, name: str, content: str | bytes | Path, media_type: str
+) -> None:
+    """A check offers evidence: text (already redacted), bytes, or a file it made."""
+
+
+@pytest.hookspec
 def pytest_gonogo_verdict(
     config: pytest.Config,
     verdict: Verdict,

@@ -1,11 +1,18 @@
 """The pytest plugin: one test per checklist item, marked by stage and severity, and a verdict.
 
 Any .yaml file named on the command line (or in `testpaths`) is a checklist. It is loaded while
-pytest configures, so a bad checklist is one line and exit code 4, before anything runs.
+pytest configures, so a bad checklist is one line and exit code 4, before anything runs. A
+session that names no checklist (gonogo's own tests, say) gets the markers and nothing else.
+
+A check does its work while pytest sets it up, and its verdict is given in the call: so a check
+that cannot reach its target, meets a checklist mistake or crashes is an *error* (pytest's
+setup error, JUnit's <error>, Allure's broken), and only a target out of spec is a *failure*,
+the same in the terminal, JUnit, Allure and verdict.json.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,18 +21,16 @@ import pytest
 
 from gonogo import hookspecs, registry
 from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage, load_checklist
-from gonogo.context import CheckContext
+from gonogo.context import CheckContext, TargetSession
 from gonogo.environment import target_env
-from gonogo.errors import ChecklistError, GonogoError, TargetError
-from gonogo.gate import PROPERTY, Gate
+from gonogo.errors import CheckCrashed, ChecklistError, GonogoError, Inconclusive
+from gonogo.gate import MEASUREMENTS, OUTCOME, PROPERTY, Gate
+from gonogo.isolation import RunLock
 
 CHECKLISTS = pytest.StashKey[dict[Path, LoadedChecklist]]()
-CONTEXTS = pytest.StashKey[dict[Path, CheckContext]]()
+SESSIONS = pytest.StashKey[dict[Path, TargetSession]]()
 TARGET_ENV = pytest.StashKey[dict[str, str]]()
-
-
-class CheckCrashed(GonogoError):
-    """A check kind raised something unexpected: a bug in gonogo or in the kind, not the target."""
+STAGE_ORDER = {stage: rank for rank, stage in enumerate(Stage)}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,10 +41,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=Path,
         help="write verdict.json (and the report hooks' files) into DIR",
     )
+    group.addoption(
+        "--gonogo-disrupt-production",
+        action="store_true",
+        help="allow checks that change the world (chaos, load) against a production target",
+    )
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
+    # Suites are registered now, before pytest parses the command line, so that their own
+    # pytest_addoption hooks are heard in time.
+    for module in registry.load_plugins():
+        if not pluginmanager.is_registered(module):
+            pluginmanager.register(module, f"gonogo.plugins.{module.__name__}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,25 +62,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{stage.value}: checklist items of the {stage} stage")
     for severity in Severity:
         config.addinivalue_line("markers", f"{severity.value}: checklist items of that severity")
-    for module in registry.load_plugins():
-        if not config.pluginmanager.is_registered(module):
-            config.pluginmanager.register(module, f"gonogo.plugins.{module.__name__}")
+    files = _checklist_args(config)
+    if not files:
+        return  # not a checklist run: stay out of the way
     config.stash[TARGET_ENV] = target_env()
-    config.stash[CHECKLISTS] = checklists = _load_checklists(config)
-    config.stash[CONTEXTS] = {}
-    if checklists:
-        config.pluginmanager.register(Gate(config, list(checklists.values())), "gonogo.gate")
+    config.stash[CHECKLISTS] = checklists = _load_checklists(config, files)
+    config.stash[SESSIONS] = {}
+    config.pluginmanager.register(Gate(config, list(checklists.values())), "gonogo.gate")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for context in config.stash.get(CONTEXTS, {}).values():
-        context.close()
+    for session in config.stash.get(SESSIONS, {}).values():
+        session.close()
 
 
-def _load_checklists(config: pytest.Config) -> dict[Path, LoadedChecklist]:
+def _load_checklists(config: pytest.Config, files: list[Path]) -> dict[Path, LoadedChecklist]:
     env = config.stash[TARGET_ENV]
     loaded = {}
-    for file in _checklist_args(config):
+    for file in files:
         try:
             loaded[file] = load_checklist(_shown(file), env)
         except ChecklistError as error:
@@ -86,10 +100,15 @@ def _shown(file: Path) -> Path:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    loaded = parent.config.stash[CHECKLISTS].get(file_path)
+    loaded = parent.config.stash.get(CHECKLISTS, {}).get(file_path)
     if loaded is None:
         return None
     return ChecklistFile.from_parent(parent, path=file_path, loaded=loaded)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Stages run in their order (pre-deploy first, drills last), whatever the file's order."""
+    items.sort(key=lambda item: item.stage_rank if isinstance(item, CheckItem) else -1)
 
 
 class ChecklistFile(pytest.File):
@@ -109,6 +128,7 @@ class CheckItem(pytest.Item):
         super().__init__(**kwargs)
         self.spec = spec
         self.kind = registry.kinds()[spec.kind]
+        self.stage_rank = min(STAGE_ORDER[stage] for stage in spec.stages)
         for stage in spec.stages:
             self.add_marker(stage.value)
         self.add_marker(spec.severity.value)
@@ -117,42 +137,100 @@ class CheckItem(pytest.Item):
             "kind": spec.kind,
             "severity": spec.severity.value,
             "stages": [stage.value for stage in spec.stages],
+            "inconclusive": spec.inconclusive,
         }
         self.user_properties.append((PROPERTY, facts))
+        self._failure: AssertionError | None = None
+        self._lock: RunLock | None = None
 
     @property
-    def context(self) -> CheckContext:
+    def session_of_target(self) -> TargetSession:
         assert isinstance(self.parent, ChecklistFile)
-        contexts = self.config.stash[CONTEXTS]
-        if self.path not in contexts:
-            env: dict[str, str] = self.config.stash[TARGET_ENV]
-            contexts[self.path] = CheckContext(self.parent.loaded, env)
-        return contexts[self.path]
+        sessions = self.config.stash[SESSIONS]
+        if self.path not in sessions:
+            env = self.config.stash[TARGET_ENV]
+            sessions[self.path] = TargetSession(self.parent.loaded, env)
+        return sessions[self.path]
 
     def setup(self) -> None:
-        # An unreachable part of the target errors here, in setup: pytest and JUnit then
-        # count an error (broken), not a failure (out of spec).
-        for part in self.spec.needs():
-            try:
-                self.context.probe(part)
-            except TargetError as error:
-                error.args = (self.context.redact(str(error)),)
-                raise
+        """Everything that talks to the target happens here; see the module's docstring."""
+        target = self.session_of_target
+        try:
+            self._guard_production()
+            self._run_alone_if_disruptive()
+            for part in self.spec.needs():
+                target.probe(part, self.spec.patience_s())
+            self._failure = self._run(self._context(target))
+        except GonogoError as error:
+            error.args = (target.redact(str(error)),)  # before pytest or Allure read it
+            raise
 
     def runtest(self) -> None:
-        redact = self.context.redact
+        if self._failure is not None:
+            raise self._failure
+
+    def teardown(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+    def _context(self, target: TargetSession) -> CheckContext:
+        results = self.config.getoption("gonogo_results", None)
+        return CheckContext(
+            target,
+            evidence=self._evidence,
+            artifacts_root=Path(results) / "artifacts" if results else None,
+            check_id=self.name,
+        )
+
+    def _run(self, ctx: CheckContext) -> AssertionError | None:
+        """The kind's failure, if any, to be raised in the call; errors propagate."""
         try:
-            self.kind.run(self.spec, self.context)
-        except (AssertionError, GonogoError) as error:  # the message is the whole story
-            error.args = (redact(str(error)),)  # redacted before pytest or Allure read it
+            self.kind.run(self.spec, ctx)
+        except AssertionError as failure:
+            failure.args = (ctx.redact(str(failure)),)
+            return failure
+        except GonogoError:
             raise
         except Exception as error:
-            raise CheckCrashed(redact(f"{type(error).__name__}: {error}")) from error
+            raise CheckCrashed(_crash_story(self.spec.kind, error)) from None
+        finally:
+            measured = [measurement.as_dict() for measurement in ctx.measurements]
+            self.user_properties.append((MEASUREMENTS, measured))
+        return None
+
+    def _evidence(self, name: str, content: str | bytes | Path, media_type: str) -> None:
+        self.config.hook.pytest_gonogo_evidence(
+            item=self, name=name, content=content, media_type=media_type
+        )
+
+    def _guard_production(self) -> None:
+        target = self.session_of_target.target
+        allowed = self.config.getoption("gonogo_disrupt_production", False)
+        if self.kind.disruptive and target.production and not allowed:
+            raise GonogoError(
+                f"{self.name} changes the world ({self.spec.kind}) and target {target.name} is "
+                "production: pass --gonogo-disrupt-production (gonogo run --disrupt-production) "
+                "to run it"
+            )
+
+    def _run_alone_if_disruptive(self) -> None:
+        workerinput = getattr(self.config, "workerinput", None)
+        if workerinput is None:
+            return  # one check at a time already
+        self._lock = RunLock(str(workerinput["testrunuid"]))
+        self._lock.acquire(exclusive=self.kind.disruptive, what=self.name)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         assert isinstance(self.parent, ChecklistFile)
         line = self.parent.loaded.item_lines.get(self.name, 1)
         return self.path, line - 1, f"{self.name} [{self.spec.kind}]"
+
+
+def _crash_story(kind: str, error: Exception) -> str:
+    """One line naming the exception and where it was raised, for a bug report."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"the {kind} check crashed: {type(error).__name__}: {error}{where} (a bug in gonogo)"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -165,8 +243,10 @@ def pytest_runtest_makereport(
     if not isinstance(item, CheckItem) or call.excinfo is None or report.passed:
         return report
     error = call.excinfo.value
-    if isinstance(error, AssertionError | GonogoError) and not isinstance(error, CheckCrashed):
+    if isinstance(error, Inconclusive):
+        report.user_properties.append((OUTCOME, "inconclusive"))
+    if isinstance(error, AssertionError | GonogoError):
         report.longrepr = f"{item.name}: {error}"
     else:
-        report.longrepr = item.context.redact(str(report.longrepr))
+        report.longrepr = item.session_of_target.redact(str(report.longrepr))
     return report

@@ -29,6 +29,11 @@ CATEGORIES = [
         "matchedStatuses": ["broken"],
         "traceRegex": "(?s).*CheckCrashed.*",
     },
+    {
+        "name": "Inconclusive (no data)",
+        "matchedStatuses": ["failed"],
+        "messageRegex": "(?s).*inconclusive.*",
+    },
     {"name": "Out of spec", "matchedStatuses": ["failed"]},
 ]
 
@@ -42,6 +47,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     allure.dynamic.tag(*(stage.value for stage in spec.stages), spec.severity.value)
     if spec.description:
         allure.dynamic.description(spec.description)
+
+
+def pytest_gonogo_evidence(
+    item: pytest.Item, name: str, content: str | bytes | Path, media_type: str
+) -> None:
+    """Attach a check's evidence to its Allure result (a no-op without --alluredir)."""
+    kind = _attachment_type(media_type)
+    if isinstance(content, Path):
+        allure.attach.file(str(content), name=name, attachment_type=kind)
+    else:
+        allure.attach(content, name=name, attachment_type=kind)
+
+
+def _attachment_type(media_type: str) -> object:
+    for kind in allure.attachment_type:
+        if kind.mime_type == media_type:
+            return kind
+    return allure.attachment_type.TEXT
 
 
 def pytest_gonogo_verdict(

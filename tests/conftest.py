@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import socket
 
+import httpcore  # noqa: F401  (see below)
 import pytest
+
+# pytester's in-process runs drop the modules a run imported. httpx maps httpcore's exceptions
+# through a table filled on first use: were httpcore first imported inside a run, the next run
+# would re-import it and its exceptions would no longer match that table (an unmapped
+# httpcore.ReadTimeout). Importing it here, before any run, keeps one copy for the session.
 
 pytest_plugins = ["pytester"]
 

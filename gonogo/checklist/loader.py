@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError, create_model
 
 from gonogo import registry
 from gonogo.checklist.diagnostics import explain
-from gonogo.checklist.model import Checklist, CheckSpec
+from gonogo.checklist.model import Checklist, CheckSpec, unknown_name
 from gonogo.checklist.source import Path_, interpolate, read_source
 
 
@@ -32,7 +32,7 @@ def load_checklist(file: Path, env: Mapping[str, str]) -> LoadedChecklist:
     if not isinstance(source.data, dict):
         raise source.error((), "expected a mapping with keys version, target and checks")
     interpolate(source, env)
-    model = checklist_model(tuple(sorted(registry.kinds())))
+    model = registered_checklist_model()
     try:
         checklist = model.model_validate(source.data)
     except ValidationError as error:
@@ -43,18 +43,31 @@ def load_checklist(file: Path, env: Mapping[str, str]) -> LoadedChecklist:
     return LoadedChecklist(checklist, file, lines, frozenset(source.variables))
 
 
+def registered_checklist_model() -> type[Checklist]:
+    """The checklist model for the kinds and sections registered now."""
+    return checklist_model(tuple(sorted(registry.kinds())), tuple(sorted(registry.sections())))
+
+
 @cache
-def checklist_model(kind_names: tuple[str, ...]) -> type[Checklist]:
-    """The Checklist model whose `checks` accept exactly the registered kinds."""
-    kinds = registry.kinds()
+def checklist_model(
+    kind_names: tuple[str, ...], section_names: tuple[str, ...] = ()
+) -> type[Checklist]:
+    """The Checklist model whose `checks` accept exactly the registered kinds, with the
+    sections the suites registered beside them."""
+    kinds, sections = registry.kinds(), registry.sections()
     specs = [kinds[name].spec for name in kind_names]
     item: Any = CheckSpec
     if len(specs) == 1:
         item = specs[0]
     elif specs:
         item = Annotated[functools.reduce(operator.or_, specs), Field(discriminator="kind")]
+    fields: dict[str, Any] = {name: (sections[name] | None, None) for name in section_names}
     return create_model(
-        "Checklist", __base__=Checklist, __doc__=Checklist.__doc__, checks=(list[item], ...)
+        "Checklist",
+        __base__=Checklist,
+        __doc__=Checklist.__doc__,
+        checks=(list[item], ...),
+        **fields,
     )
 
 
@@ -64,11 +77,19 @@ def _reference_problems(checklist: Checklist) -> Iterator[tuple[Path_, str]]:
         if item.id in seen:
             yield ("checks", index, "id"), f"duplicate check id {item.id!r}"
         seen.add(item.id)
-    groups = {group.name for group in checklist.models}
+        for path, problem in item.references(checklist):
+            yield ("checks", index, *path), problem
+    yield from _model_group_problems(checklist)
+
+
+def _model_group_problems(checklist: Checklist) -> Iterator[tuple[Path_, str]]:
+    groups = [group.name for group in checklist.models]
+    providers = [provider.name for provider in checklist.providers]
     for index, group in enumerate(checklist.models):
         for position, fallback in enumerate(group.fallbacks):
             if fallback not in groups:
-                yield (
-                    ("models", index, "fallbacks", position),
-                    f"fallback {fallback!r} is not a model group of this checklist",
-                )
+                problem = unknown_name("fallback", fallback, groups, "models:")
+                yield ("models", index, "fallbacks", position), problem
+        if group.provider is not None and providers and group.provider not in providers:
+            problem = unknown_name("provider", group.provider, providers, "providers:")
+            yield ("models", index, "provider"), problem

@@ -6,10 +6,14 @@ at load time (see `checklist_model`), so adding a kind never touches this file.
 
 from __future__ import annotations
 
+import difflib
 import enum
-from typing import Annotated, Any, Literal
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gonogo.checklist.source import Path_
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 CHECK_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -36,15 +40,23 @@ class Severity(enum.StrEnum):
 
 
 class Target(Strict):
-    """The deployment under test and where its parts answer."""
+    """The deployment under test and where its parts answer.
+
+    A URL left empty (`${GONOGO_GATEWAY_URL:-}`) is not given: checks that need that part then
+    error saying so, while offline checks (the pre-deploy stage) run without it.
+    """
 
     name: str = Field("gateway", description="A name for reports and the sign-off.")
     kind: Literal["litellm", "openai"] = Field(
         "litellm", description="litellm enables LiteLLM-specific probes; openai is any gateway."
     )
-    base_url: str = Field(description="Gateway base URL, e.g. http://127.0.0.1:4000.")
+    base_url: str | None = Field(None, description="Gateway base URL, e.g. http://127.0.0.1:4000.")
     api_key_env: str | None = Field(
         None, pattern=ENV_NAME, description="NAME of the env var holding the API key."
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Sent with every request to the gateway, e.g. a routing header.",
     )
     environment: str = Field("staging", description="Environment name, e.g. production.")
     production: bool = Field(False, description="True when this is a production deployment.")
@@ -57,9 +69,14 @@ class Target(Strict):
     @field_validator("base_url", "prometheus_url", "alertmanager_url")
     @classmethod
     def _http_url(cls, url: str | None) -> str | None:
-        if url is not None and not url.startswith(("http://", "https://")):
-            raise ValueError(f"expected an http:// or https:// URL, got {url!r}")
-        return url.rstrip("/") if url else url
+        return http_url(url)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, url: str | None) -> str | None:
+        if url and not url.startswith(("redis://", "rediss://")):
+            raise ValueError(f"expected a redis:// or rediss:// URL, got {url!r}")
+        return url or None
 
     @field_validator("api_key_env", "redis_password_env", mode="before")
     @classmethod
@@ -67,6 +84,15 @@ class Target(Strict):
         if isinstance(name, str) and name.startswith(("sk-", "Bearer")):
             raise ValueError("expected the NAME of an environment variable, not the key itself")
         return name
+
+
+def http_url(url: str | None) -> str | None:
+    """An http(s) URL without its trailing slash; empty means not given."""
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL, got {url!r}")
+    return url.rstrip("/")
 
 
 class CommandControl(Strict):
@@ -94,18 +120,38 @@ ProviderControl = Annotated[
 ]
 
 
+class ProviderIdentity(Strict):
+    """How an answer shows which provider served it: a response header and a pattern."""
+
+    header: str = Field(description="Response header, e.g. x-served-by.")
+    matches: str = Field(description="Regular expression its value matches for this provider.")
+
+
 class Provider(Strict):
     name: str
-    base_url: str
+    base_url: str | None = None
     control: ProviderControl | None = Field(None, description="How chaos stops and starts it.")
+    identify: ProviderIdentity | None = Field(
+        None,
+        description="How to tell this provider answered. Default for LiteLLM: its "
+        "x-litellm-model-api-base header starts with base_url.",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        return http_url(url)
 
 
 class ModelGroup(Strict):
     """A model group the gateway must serve, and the groups it falls back to, in order."""
 
     name: str
-    provider: str | None = Field(None, description="The provider serving it, for chaos.")
+    provider: str | None = Field(None, description="The provider that must serve it.")
     fallbacks: list[str] = Field(default_factory=list)
+
+
+Problem = tuple[Path_, str]  # where in the item (("model",)) and what is wrong
 
 
 class CheckSpec(Strict):
@@ -117,27 +163,52 @@ class CheckSpec(Strict):
     severity: Severity = Severity.BLOCKER
     description: str | None = None
     timeout_s: float | None = Field(None, gt=0, description="Overrides target.timeout_s.")
+    inconclusive: Literal["fail", "caveat"] = Field(
+        "fail",
+        description="What no data means: fail (at this check's severity) or caveat (GO WITH "
+        "CAVEATS). Never a pass.",
+    )
 
     def needs(self) -> tuple[str, ...]:
         """The parts of the target this check talks to (gateway, prometheus, alertmanager,
-        redis, or a URL); each is probed once before the first check that needs it, so an
-        unreachable part is an error, not a failure."""
+        redis, or a URL); each is probed before the check, so an unreachable part is an error,
+        not a failure. An offline check (pre-deploy) needs none."""
         return ("gateway",)
+
+    def patience_s(self) -> float:
+        """How long to wait for an unreachable part to come up before calling it an error."""
+        return 0.0
+
+    def references(self, checklist: Checklist) -> Iterator[Problem]:
+        """Cross-references to the rest of the checklist that do not hold, found at load time
+        (a smoke check of a model group that is not under models:)."""
+        return iter(())
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str], where: str) -> str:
+    """ "model group 'gpt-4' is not under models:; did you mean 'gpt-4o'?" """
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{kind} {name!r} is not under {where}{hint}"
 
 
 class Checklist(Strict):
-    """Base of the checklist model; `checks` is narrowed to the registered kinds at load."""
+    """Base of the checklist model; `checks` is narrowed to the registered kinds at load, and
+    the sections that suites register (load, chaos, rollback, signoff) are added beside it."""
 
     version: Literal[1]
     target: Target
     providers: list[Provider] = Field(default_factory=list)
     models: list[ModelGroup] = Field(default_factory=list)
     checks: list[CheckSpec]
-    # Reserved for the load, chaos, rollback and sign-off capabilities still to come.
-    load: dict[str, Any] | None = None
-    chaos: dict[str, Any] | None = None
-    rollback: dict[str, Any] | None = None
-    signoff: dict[str, Any] | None = None
 
     def model_group(self, name: str) -> ModelGroup | None:
         return next((group for group in self.models if group.name == name), None)
+
+    def provider(self, name: str) -> Provider | None:
+        return next((provider for provider in self.providers if provider.name == name), None)
+
+    def section(self, name: str) -> BaseModel | None:
+        """A section a suite registered (see gonogo.registry.checklist_section), if given."""
+        value = getattr(self, name, None)
+        return value if isinstance(value, BaseModel) else None

@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource
 
+from gonogo.checklist import Target
 from gonogo.clients.http import HttpTarget, NoFullAnswer, Reply, excerpt, seconds
-from gonogo.errors import CheckFailure
+from gonogo.errors import CheckFailure, TargetError
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
@@ -53,13 +54,28 @@ class GatewayClient(HttpTarget):
         api_key: str | None,
         timeout_s: float = 10.0,
         litellm: bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__("gateway", base_url, api_key=api_key, timeout_s=timeout_s)
+        super().__init__("gateway", base_url, api_key=api_key, timeout_s=timeout_s, headers=headers)
         self.litellm = litellm
 
-    def model_ids(self, timeout_s: float | None = None) -> tuple[Reply, list[str]]:
+    @classmethod
+    def for_target(cls, target: Target, env: Mapping[str, str]) -> GatewayClient:
+        if not target.base_url:
+            raise TargetError("the checklist gives no URL for the gateway (target.base_url)")
+        return cls(
+            target.base_url,
+            api_key=env.get(target.api_key_env) if target.api_key_env else None,
+            timeout_s=target.timeout_s,
+            litellm=target.kind == "litellm",
+            headers=target.headers,
+        )
+
+    def model_ids(
+        self, timeout_s: float | None = None, headers: Mapping[str, str] | None = None
+    ) -> tuple[Reply, list[str]]:
         """GET /v1/models and the ids it lists (empty when the answer is unusable)."""
-        reply = self.request("GET", MODELS_PATH, timeout_s=timeout_s)
+        reply = self.request("GET", MODELS_PATH, timeout_s=timeout_s, headers=headers)
         if reply.status != 200:
             return reply, []
         payload = reply.json()
@@ -77,33 +93,43 @@ class GatewayClient(HttpTarget):
         stream: bool,
         max_tokens: int = 16,
         timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        cached: bool = False,
+        extra: Mapping[str, Any] | None = None,
     ) -> ChatReply:
-        body = self._chat_body(model, prompt, max_tokens)
+        """One chat completion. Unless `cached`, a nonce in the prompt (and LiteLLM's no-cache
+        flag) makes sure a provider answers rather than the response cache; `extra` adds
+        fields to the body (e.g. LiteLLM's mock_testing_fallbacks)."""
+        body = {**self._chat_body(model, prompt, max_tokens, cached), **(extra or {})}
         if stream:
-            streamed = self._chat_streaming(body, timeout_s or self.timeout_s)
+            streamed = self._chat_streaming(body, timeout_s or self.timeout_s, headers)
             return replace(streamed, streamed=True)
         return _judge_completion(
-            self.request("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s)
+            self.request("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s, headers=headers)
         )
 
-    def _chat_body(self, model: str, prompt: str, max_tokens: int) -> dict[str, Any]:
-        # A nonce keeps a response cache from answering instead of the providers.
-        nonce = uuid.uuid4().hex[:12]
+    def _chat_body(self, model: str, prompt: str, max_tokens: int, cached: bool) -> dict[str, Any]:
+        if not cached:
+            prompt = f"{prompt} [gonogo {uuid.uuid4().hex[:12]}]"
         body: dict[str, Any] = {
             "model": model,
-            "messages": [{"role": "user", "content": f"{prompt} [gonogo {nonce}]"}],
+            "messages": [{"role": "user", "content": prompt}],
             "max_tokens": max_tokens,
         }
-        if self.litellm:
+        if self.litellm and not cached:
             body["cache"] = {"no-cache": True}
         return body
 
-    def _chat_streaming(self, body: dict[str, Any], timeout_s: float) -> ChatReply:
+    def _chat_streaming(
+        self, body: dict[str, Any], timeout_s: float, headers: Mapping[str, str] | None
+    ) -> ChatReply:
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
         label = f"POST {CHAT_PATH} (streaming)"
         started = time.monotonic()
         try:
-            with self.stream("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s) as response:
+            with self.stream(
+                "POST", CHAT_PATH, json_body=body, headers=headers, timeout_s=timeout_s
+            ) as response:
                 if response.status_code != 200:
                     response.read()
                     problem = _error_text(response.text)
@@ -143,24 +169,55 @@ def _read_stream(
     if "text/event-stream" not in response.headers.get("content-type", ""):
         response.read()
         return answered(f"not an event stream: {excerpt(response.text)!r}")
-    content, usage, ttft, done = "", None, None, False
-    for event in EventSource(response).iter_sse():
-        if event.data.strip() == "[DONE]":
-            done = True
-            break
-        try:
-            chunk = json.loads(event.data)
-        except ValueError:
-            return answered(f"a stream event that is not JSON: {excerpt(event.data)!r}")
+    stream = _StreamSoFar(started)
+    try:
+        problem = stream.read(EventSource(response), timeout_s)
+    except httpx.TimeoutException:
+        problem = stream.unfinished(f"then nothing more within {seconds(timeout_s)}")
+    except httpx.TransportError:
+        problem = stream.unfinished("then the connection closed")
+    return answered(problem, content=stream.content, usage=stream.usage, ttft_s=stream.ttft)
+
+
+@dataclass
+class _StreamSoFar:
+    """What a stream delivered until it ended, broke off or stalled."""
+
+    started: float
+    content: str = ""
+    usage: Mapping[str, Any] | None = None
+    ttft: float | None = None
+    pieces: int = 0
+
+    def read(self, source: EventSource, timeout_s: float) -> str | None:
+        """Read to [DONE]; the problem found, or None for a stream that ended properly."""
+        for event in source.iter_sse():
+            if event.data.strip() == "[DONE]":
+                return None
+            try:
+                chunk = json.loads(event.data)
+            except ValueError:
+                return f"a stream event that is not JSON: {excerpt(event.data)!r}"
+            self.add(chunk)
+            if time.monotonic() - self.started > timeout_s:
+                return self.unfinished(f"and was still going after {seconds(timeout_s)}")
+        return self.unfinished("then the stream ended without [DONE]")
+
+    def add(self, chunk: Any) -> None:
         piece = _delta_text(chunk)
-        if piece and ttft is None:
-            ttft = time.monotonic() - started
-        content += piece
-        usage = chunk.get("usage") or usage
-        if time.monotonic() - started > timeout_s:
-            break
-    problem = None if done else f"stream did not end with [DONE] within {seconds(timeout_s)}"
-    return answered(problem, content=content, usage=usage, ttft_s=ttft)
+        if piece:
+            self.pieces += 1
+            if self.ttft is None:
+                self.ttft = time.monotonic() - self.started
+        self.content += piece
+        if isinstance(chunk, dict):
+            self.usage = chunk.get("usage") or self.usage
+
+    def unfinished(self, how: str) -> str:
+        if not self.pieces:
+            return f"answered 200 but streamed no content, {how}"
+        usage = ", usage included" if self.usage else ""
+        return f"answered 200 and streamed {self.pieces} content chunks{usage}, {how}"
 
 
 def _delta_text(chunk: Any) -> str:

@@ -70,13 +70,20 @@ class HttpTarget:
     """A part of the target that speaks HTTP (the gateway, Prometheus, Alertmanager...)."""
 
     def __init__(
-        self, name: str, base_url: str, *, api_key: str | None = None, timeout_s: float = 10.0
+        self,
+        name: str,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 10.0,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._auth_headers = headers
+        self._auth_headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # Sent with every request, e.g. the routing header some gateways require.
+        self._headers_always = dict(headers or {})
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout_s)
 
     def close(self) -> None:
@@ -110,7 +117,13 @@ class HttpTarget:
 
     @contextmanager
     def stream(
-        self, method: str, path: str, *, json_body: Any, timeout_s: float | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
     ) -> Iterator[httpx.Response]:
         """An open streaming response. Transport trouble, even while the caller reads it,
         becomes a CheckFailure (a TargetError if the part cannot be reached at all)."""
@@ -120,7 +133,7 @@ class HttpTarget:
             method,
             path,
             json=json_body,
-            headers=self._headers(None, True),
+            headers=self._headers(headers, True),
             timeout=self._timeout(timeout_s),
         )
         try:
@@ -148,7 +161,7 @@ class HttpTarget:
         return f"{type(error).__name__} after {seconds(elapsed_s)}: {_reason(error)}"
 
     def _headers(self, extra: Mapping[str, str] | None, auth: bool) -> dict[str, str]:
-        return {**(self._auth_headers if auth else {}), **(extra or {})}
+        return {**self._headers_always, **(self._auth_headers if auth else {}), **(extra or {})}
 
     def _timeout(self, timeout_s: float | None) -> httpx.Timeout:
         total = timeout_s or self.timeout_s

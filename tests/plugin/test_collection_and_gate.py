@@ -8,6 +8,8 @@ CHECKLIST = """
 version: 1
 target:
   base_url: http://127.0.0.1:{port}
+models:
+  - {{name: chat}}
 checks:
   - {{id: live, kind: http, path: /health/liveliness, stages: [predeploy, postdeploy]}}
   - {{id: smoke-chat, kind: smoke, model: chat}}
@@ -54,7 +56,7 @@ def test_an_unreachable_target_is_an_error_and_no_go(
         [
             f"*live: gateway at http://127.0.0.1:{closed_port} unreachable: connection refused*",
             "*gonogo verdict: NO-GO*",
-            "blocker failed: live, smoke-chat",
+            "blocker error: live, smoke-chat",
         ]
     )
     junit = (checklist.path / "junit.xml").read_text()

@@ -66,4 +66,5 @@ def test_a_missing_promtool_or_file_is_one_sentence_error(deployment: Deployment
     )
     result = deployment.run(CHECK.format(extra="").replace("alert-rules.test.yml", "gone.yml"))
     result.stdout.fnmatch_lines(["alert-rules: sandbox/gone.yml: no such file"])
+    result.assert_outcomes(errors=1)
     assert "Traceback" not in result.stdout.str()

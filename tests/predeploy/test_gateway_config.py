@@ -155,7 +155,7 @@ def test_a_config_that_does_not_parse_is_one_sentence_error(
 ) -> None:
     (deployment.path / "sandbox" / "litellm.yaml").write_text(content)
     result = deployment.run(check())
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(errors=1)  # our input is wrong: an error, not a failure
     out = result.stdout.str()
     assert f"gateway-config: {problem}" in out
     assert "Traceback" not in out
@@ -164,4 +164,5 @@ def test_a_config_that_does_not_parse_is_one_sentence_error(
 def test_a_missing_config_is_an_error_naming_it(deployment: Deployment) -> None:
     result = deployment.run(check().replace("sandbox/litellm.yaml", "sandbox/nope.yaml"))
     result.stdout.fnmatch_lines(["gateway-config: sandbox/nope.yaml: no such file"])
+    result.assert_outcomes(errors=1)
     assert "NO-GO" in result.stdout.str()

@@ -116,5 +116,5 @@ def test_a_folder_that_is_not_a_git_repository_is_an_error(deployment: Deploymen
     (deployment.path / "repo").mkdir()
     result = deployment.run(CHECK.format(extra=""))
     result.stdout.fnmatch_lines(["no-secrets: repo: not a git repository"])
-    assert result.ret == 1
+    result.assert_outcomes(errors=1)
     assert "Traceback" not in result.stdout.str()

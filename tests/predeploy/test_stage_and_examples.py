@@ -20,10 +20,9 @@ EXAMPLES = REPO / "examples"
 
 @pytest.fixture(autouse=True)
 def no_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing running: no sandbox URL in the environment. (Until empty URLs mean "not given"
-    in the target model, an unused placeholder stands in for them.)"""
-    for name in ("GATEWAY", "PROMETHEUS", "ALERTMANAGER"):
-        monkeypatch.setenv(f"GONOGO_{name}_URL", "http://127.0.0.1:9")
+    """Nothing running: no URL of any part of the target in the environment."""
+    for name in ("GATEWAY", "PROMETHEUS", "ALERTMANAGER", "REDIS"):
+        monkeypatch.delenv(f"GONOGO_{name}_URL", raising=False)
 
 
 def test_predeploy_of_a_fresh_clone_is_go_with_nothing_running(tmp_path: Path) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gonogo import registry
-from gonogo.checklist import Severity, Stage, checklist_model, load_checklist
+from gonogo.checklist import Severity, Stage, Strict, load_checklist, registered_checklist_model
 from gonogo.errors import ChecklistError
 
 EXAMPLES = Path(__file__).parent.parent / "checklists"
@@ -77,7 +78,7 @@ def test_the_repository_checklist_is_valid_against_sandbox_like_values() -> None
 
 
 def test_the_schema_names_every_kind_and_forbids_unknown_keys() -> None:
-    schema = checklist_model(tuple(sorted(registry.kinds()))).model_json_schema()
+    schema = registered_checklist_model().model_json_schema()
     text = json.dumps(schema)
     for kind in registry.kinds():
         assert f'"const": "{kind}"' in text
@@ -88,3 +89,35 @@ def test_the_environment_is_not_read_implicitly() -> None:
     os.environ.pop("GONOGO_TEST_UNSET_URL", None)
     with pytest.raises(ChecklistError, match="GONOGO_TEST_UNSET_URL is not set"):
         load_checklist(Path("invalid/unset-variable.yaml"), dict(os.environ))
+
+
+class DrillSettings(Strict):
+    journal: str = "journal.json"
+
+
+@pytest.fixture
+def drill_section() -> Iterator[None]:
+    registry.checklist_section("drills", DrillSettings)
+    yield
+    registry._sections.pop("drills")
+
+
+def test_a_section_a_suite_registers_is_typed(drill_section: None, tmp_path: Path) -> None:
+    file = tmp_path / "checklist.yaml"
+    file.write_text(
+        "version: 1\ntarget: {base_url: http://127.0.0.1:9}\n"
+        "checks: [{id: up, kind: http, path: /}]\ndrills: {jurnal: x.json}\n"
+    )
+    with pytest.raises(ChecklistError, match=r"drills\.jurnal: unknown key.*'journal'"):
+        load_checklist(file, {})
+    file.write_text(file.read_text().replace("jurnal", "journal"))
+    section = load_checklist(file, {}).checklist.section("drills")
+    assert section == DrillSettings(journal="x.json")
+
+
+def test_an_empty_url_means_not_given(tmp_path: Path) -> None:
+    file = tmp_path / "checklist.yaml"
+    file.write_text(
+        "version: 1\ntarget: {base_url: '${GATEWAY:-}'}\nchecks: [{id: up, kind: http, path: /}]\n"
+    )
+    assert load_checklist(file, {}).checklist.target.base_url is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.commands import REPO, gonogo
@@ -24,9 +25,9 @@ def test_a_misspelt_key_is_exit_4_and_one_line(workdir: Path) -> None:
     assert run.returncode == 4
     assert run.stdout == ""
     assert run.stderr.splitlines() == [
-        "checklist.yaml:6:28: checks[0].pth: unknown key; expected one of auth, body, "
-        "description, expect, headers, id, kind, method, path, retry_interval_s, retry_timeout_s,"
-        " severity, stages, timeout_s; did you mean 'path'? (and 1 more problem)"
+        "checklist.yaml:8:28: checks[0].pth: unknown key; expected one of auth, body, "
+        "description, expect, headers, id, inconclusive, kind, method, path, retry_interval_s, "
+        "retry_timeout_s, severity, stages, timeout_s; did you mean 'path'? (and 1 more problem)"
     ]
 
 
@@ -48,7 +49,7 @@ def test_an_unset_sandbox_variable_says_to_start_the_sandbox(tmp_path: Path) -> 
 def test_an_unreachable_target_is_no_go_with_results(workdir: Path) -> None:
     run = gonogo("run", "--results", "out", cwd=workdir, home=workdir / ".gonogo")
     assert run.returncode == 1
-    assert "NO-GO - blocker failed: live, smoke-chat" in run.stdout
+    assert "NO-GO - blocker error: live, smoke-chat" in run.stdout
     verdict = json.loads((workdir / "out" / "verdict.json").read_text())
     assert verdict["decision"] == "NO-GO"
     assert {check["outcome"] for check in verdict["checks"]} == {"error"}
@@ -81,3 +82,20 @@ def test_status_without_a_sandbox_lists_components_stopped(workdir: Path) -> Non
     rows = json.loads(run.stdout)
     assert {row["state"] for row in rows} == {"stopped"}
     assert "litellm" in {row["name"] for row in rows}
+
+
+def test_a_suite_adds_its_own_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from gonogo import registry
+    from gonogo.cli import main
+
+    @click.command()
+    def hello() -> None:
+        """Say hello."""
+        click.echo("hello from a suite")
+
+    monkeypatch.setitem(registry._commands, "hello", hello)
+    result = CliRunner().invoke(main, ["hello"])
+    assert result.output == "hello from a suite\n"
+    assert "hello" in CliRunner().invoke(main, ["--help"]).output
