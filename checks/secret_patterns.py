@@ -41,20 +41,31 @@ AI_KEY_FORMATS = {
     "Private key block": r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
 }
 # A value assigned to a name ending in key, token, secret or password: the regex starts at the
-# keyword (cheap to find) and the rest of the name is read backwards only for a match.
+# keyword, found through a lookahead on its first letter (three times faster than re.I here),
+# and the rest of the name is read backwards only for a match.
 ASSIGNED = re.compile(
-    r"""(?ix)
-    (?:key|token|secret|passwd|password)
-    ["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[a-z]*\()?["']?
+    r"""(?x)
+    (?=[kKtTsSpP])(?:[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]
+        |[pP][aA][sS][sS][wW](?:[oO][rR])?[dD])
+    ["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[a-zA-Z]*\()?["']?
     (?P<value>[A-Za-z0-9+/_\-.=~!@#%^*]{16,})
     """
 )
 _NAME_BEFORE = re.compile(r"[A-Za-z0-9_.\-]*$")
-# detect-secrets' keyword plugins (Cloudant, IBM, SoftLayer) look around at every position, the
-# slowest scans by far; each needs a value of 24 or more such characters, so they are run only
-# on the lines that have one.
-_KEYWORD_PLUGIN = "(?:(?<=\\W)|(?<=^))"
+# Some detect-secrets patterns start with a lookbehind or a class and are tried at every
+# position: the slowest scans by far. Each is run only on the lines holding what any of its
+# matches must contain (cheap to find): the keyword plugins (Cloudant, IBM, SoftLayer) a value of
+# 24 or more such characters, the others a literal part of their format.
 _LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{24,}")
+PREFILTERS = {
+    "Cloudant Credentials": _LONG_RUN,
+    "IBM Cloud IAM Key": _LONG_RUN,
+    "IBM COS HMAC Credentials": _LONG_RUN,
+    "SoftLayer Credentials": _LONG_RUN,
+    "Artifactory Credentials": re.compile(r"A(?:KC|P[\dA-F])[a-zA-Z0-9]{8}"),
+    "Telegram Bot Token": re.compile(r":[0-9A-Za-z_-]{35}"),
+    "Mailchimp Access Key": re.compile(r"-us[0-9]"),
+}
 # Values that name a secret rather than hold one.
 INDIRECT = re.compile(r"^(os\.environ|\$|env\.|process\.env|<|\{\{|secrets\.|vault:)", re.I)
 
@@ -111,13 +122,16 @@ def patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def scan(text: str) -> list[Hit]:
     """Every secret in `text`, at most one per place (the first detector to name it)."""
     hits: dict[int, Hit] = {}
-    long_lines: Excerpt | None = None
+    excerpts: dict[re.Pattern[str], Excerpt] = {}
     for detector, regex in patterns():
-        if regex.pattern.startswith(_KEYWORD_PLUGIN):
-            long_lines = long_lines or Excerpt.of_lines_matching(_LONG_RUN, text)
-            found = [long_lines.moved(hit) for hit in _hits(regex, long_lines.text, detector)]
-        else:
+        prefilter = PREFILTERS.get(detector)
+        if prefilter is None:
             found = list(_hits(regex, text, detector))
+        else:
+            if prefilter not in excerpts:
+                excerpts[prefilter] = Excerpt.of_lines_matching(prefilter, text)
+            excerpt = excerpts[prefilter]
+            found = [excerpt.moved(hit) for hit in _hits(regex, excerpt.text, detector)]
         for hit in found:
             hits.setdefault(hit.start, hit)
     for hit in _assigned(text):

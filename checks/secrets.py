@@ -21,7 +21,7 @@ from gonogo.context import CheckContext
 from gonogo.errors import InputError
 from gonogo.registry import check_kind
 
-from .secret_patterns import Hit, scan
+from .secret_patterns import Excerpt, Hit, scan
 from .static import Finding, StaticCheck, fail_on, load_yaml, resolve
 
 GIT_TIMEOUT_S = 600.0
@@ -33,6 +33,9 @@ _HEADER = re.compile(
     r"|@@ -\d+(?:,\d+)? \+(?P<line>\d+)(?:,\d+)? @@)",
     re.M,
 )
+
+
+_ADDED = re.compile(r"^\+(?!\+\+ ).+$", re.M)
 
 
 class SecretsCheck(StaticCheck):
@@ -134,8 +137,9 @@ def history_secrets(repo: Path, timeout: float) -> list[Located]:
     text = done.stdout.decode("utf-8", errors="replace")
     headers = [(m.start(), m) for m in _HEADER.finditer(text)]
     offsets = [offset for offset, _ in headers]
+    added = Excerpt.of_lines_matching(_ADDED, text)  # removed lines cannot bring a secret in
     located = []
-    for hit in scan(text):
+    for hit in map(added.moved, scan(added.text)):
         start = text.rfind("\n", 0, hit.start) + 1
         if text.startswith("+", start) and not text.startswith("+++ ", start):
             place = _place(text, headers, offsets, start)
