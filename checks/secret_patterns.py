@@ -52,6 +52,7 @@ ASSIGNED = re.compile(
     """
 )
 _NAME_BEFORE = re.compile(r"[A-Za-z0-9_.\-]*$")
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 # Some detect-secrets patterns start with a lookbehind or a class and are tried at every
 # position: the slowest scans by far. Each is run only on the lines holding what any of its
 # matches must contain (cheap to find): the keyword plugins (Cloudant, IBM, SoftLayer) a value of
@@ -178,7 +179,7 @@ class Excerpt:
 def _assigned(text: str) -> Iterator[Hit]:
     for match in ASSIGNED.finditer(text):
         value = match["value"]
-        if INDIRECT.match(value) or entropy(value) < ASSIGNED_MIN_ENTROPY:
+        if INDIRECT.match(value) or entropy(value) < ASSIGNED_MIN_ENTROPY or _is_code(match):
             continue
         line_start = text.rfind("\n", 0, match.start()) + 1
         head = _NAME_BEFORE.search(text, line_start, match.start())
@@ -194,6 +195,13 @@ def _without_overlaps(hits: list[Hit]) -> list[Hit]:
             continue  # the same secret seen by a second detector
         kept.append(hit)
     return kept
+
+
+def _is_code(match: re.Match[str]) -> bool:
+    """`key = Ed25519PrivateKey.generate()`, `def f(key: PublicKey) -> str`: a call, an
+    attribute, a type in a signature, not a value."""
+    after = match.string[match.end() : match.end() + 2].lstrip(" ")[:1]
+    return after in ("(", ")", ",", "[", ".") or _DOTTED_NAME.fullmatch(match["value"]) is not None
 
 
 def _hit(match: re.Match[str], detector: str) -> Hit | None:
