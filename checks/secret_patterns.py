@@ -27,6 +27,7 @@ from detect_secrets.plugins.base import RegexBasedDetector
 SKIPPED_PLUGINS = {"IPPublicDetector"}
 MIN_ENTROPY = 3.0  # bits per character; "sk-xxxxxxxxxxxxxxxxxxxxxxxx" is a placeholder
 ASSIGNED_MIN_ENTROPY = 3.5
+MIN_GROUP = 8  # a shorter captured group is a prefix, not the secret
 
 # Each starts with a literal, so the regex engine skips to it (a leading \b would defeat that:
 # the word boundary is checked after the match instead).
@@ -210,6 +211,8 @@ def _hit(match: re.Match[str], detector: str) -> Hit | None:
         return None  # a literal-led format glued to a word: not a key
     groups = [i for i in range(1, (match.re.groups or 0) + 1) if match.group(i)]
     index = max(groups, key=lambda i: len(match.group(i)), default=0)
+    if len(match.group(index)) < MIN_GROUP:
+        index = 0  # a group that is only the prefix ("ghp"): the secret is the whole match
     secret, start = match.group(index).strip(), match.start(index)
     if "\n" in secret:
         return None
