@@ -166,3 +166,18 @@ def test_a_missing_config_is_an_error_naming_it(deployment: Deployment) -> None:
     result.stdout.fnmatch_lines(["gateway-config: sandbox/nope.yaml: no such file"])
     result.assert_outcomes(errors=1)
     assert "NO-GO" in result.stdout.str()
+
+
+def test_a_placeholder_master_key_in_the_production_env_file(deployment: Deployment) -> None:
+    env = deployment.path / "sandbox" / "litellm.env"
+    env.write_text(
+        env.read_text().replace("LITELLM_MASTER_KEY=", "LITELLM_MASTER_KEY=changeme")
+        + "LITELLM_CORS_ORIGINS=https://app.example.com\n"
+    )
+    failure = no_go(
+        deployment.run(check(), production=True),
+        "gateway-config",
+        "general_settings.master_key: LITELLM_MASTER_KEY holds a placeholder, not a real master key",
+    )
+    assert "changeme" not in failure
+    assert "CORS" not in failure
