@@ -177,7 +177,8 @@ def test_a_placeholder_master_key_in_the_production_env_file(deployment: Deploym
     failure = no_go(
         deployment.run(check(), production=True),
         "gateway-config",
-        "general_settings.master_key: LITELLM_MASTER_KEY holds a placeholder, not a real master key",
+        "general_settings.master_key: LITELLM_MASTER_KEY holds a placeholder, not a real "
+        "master key",
     )
     assert "changeme" not in failure
     assert "CORS" not in failure
