@@ -53,6 +53,8 @@ ASSIGNED = re.compile(
     """
 )
 _NAME_BEFORE = re.compile(r"[A-Za-z0-9_.\-]*$")
+# KEY=/etc/app/signing.key, ${KEY:-/etc/app/signing.key}: where a key lives, not the key.
+_FILE_PATH = re.compile(r"-?(?:~|\.{1,2})?/[A-Za-z0-9_.\-/]+")
 _DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 # Some detect-secrets patterns start with a lookbehind or a class and are tried at every
 # position: the slowest scans by far. Each is run only on the lines holding what any of its
@@ -199,10 +201,15 @@ def _without_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 def _is_code(match: re.Match[str]) -> bool:
-    """`key = Ed25519PrivateKey.generate()`, `def f(key: PublicKey) -> str`: a call, an
-    attribute, a type in a signature, not a value."""
+    """`key = Ed25519PrivateKey.generate()`, `def f(key: PublicKey) -> str`, `KEY=/etc/k.pem`:
+    a call, an attribute, a type in a signature, a file path, not a value."""
     after = match.string[match.end() : match.end() + 2].lstrip(" ")[:1]
-    return after in ("(", ")", ",", "[", ".") or _DOTTED_NAME.fullmatch(match["value"]) is not None
+    value = match["value"]
+    return (
+        after in ("(", ")", ",", "[", ".")
+        or _DOTTED_NAME.fullmatch(value) is not None
+        or _FILE_PATH.fullmatch(value) is not None
+    )
 
 
 def _hit(match: re.Match[str], detector: str) -> Hit | None:

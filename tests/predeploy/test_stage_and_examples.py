@@ -27,7 +27,8 @@ def no_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_predeploy_of_a_fresh_clone_is_go_with_nothing_running(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    # This branch alone, as CI clones it (not other branches of a shared repository).
+    subprocess.run(["git", "clone", "-q", "--single-branch", str(REPO), str(clone)], check=True)
     run = gonogo("run", "--stage", "predeploy", cwd=clone, home=tmp_path / "home")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "GO - 5 checks passed" in run.stdout

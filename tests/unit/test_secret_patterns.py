@@ -48,6 +48,8 @@ def test_each_format_is_found_with_its_detector(line, detector) -> None:
         "master_key: os.environ/LITELLM_MASTER_KEY",
         "api_key_env: OPENAI_API_KEY",
         "password: ${REDIS_PASSWORD}",
+        "GONOGO_SIGNOFF_KEY=/etc/gonogo/signoff-private.key",
+        'key="${GONOGO_SIGNOFF_KEY:-/etc/gonogo/signoff.key}"',
         "TOKEN = 'xxxxxxxxxxxxxxxxxxxxxxxx'",
         "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         "checksum = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
