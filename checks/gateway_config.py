@@ -153,13 +153,18 @@ def _mapping(
 ) -> Iterator[Finding]:
     known: dict[str, list[str] | None] = known_keys()["sections"][section]
     version = known_keys()["litellm_version"]
+    is_open = section in known_keys()["open_sections"]
     for key, value in mapping.items():
         where = (*path, str(key))
         if key not in known:
             close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.75)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            message = f"{dotted(where)}: not a key LiteLLM {version} accepts here{hint}"
-            yield Finding(file, doc.line(where), message)
+            if is_open and close:  # passed on as it is: only a near miss is a mistake
+                message = f"{dotted(where)}: not a key LiteLLM {version} knows; did you mean "
+                yield Finding(file, doc.line(where), f"{message}{close[0]!r}?")
+            elif not is_open:
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                message = f"{dotted(where)}: not a key LiteLLM {version} accepts here{hint}"
+                yield Finding(file, doc.line(where), message)
         elif (types := known[key]) and not fits(value, types):
             expected = " or ".join(t for t in types if t != "null")
             message = f"{dotted(where)}: expected {expected}, got {json_type(value)}"

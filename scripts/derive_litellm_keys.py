@@ -15,8 +15,9 @@ Sources, per section of config.yaml (as LiteLLM's proxy reads them in this versi
   every public data attribute of the `litellm` module (the proxy `setattr`s any other key);
 - cache_params: `Cache.__init__`; model_list entries: `ModelParams`; litellm_params:
   `LiteLLM_Params`; model_info: `ModelInfo`.
-Each key maps to the JSON types it may hold (int, number, bool, str, list, dict, null), or to
-null when its annotation says nothing checkable.
+Sections that pass unknown keys on are listed as open. Each key maps to the JSON types it may
+hold (int, number, bool, str, list, dict, null), or to null when its annotation says nothing
+checkable.
 """
 
 from __future__ import annotations
@@ -212,10 +213,22 @@ def litellm_settings() -> dict[str, Types]:
     return keys
 
 
+def open_sections() -> list[str]:
+    """Sections where LiteLLM takes keys it does not know: models that allow extra fields pass
+    them on (provider parameters, model metadata), and the proxy sets any litellm_settings key
+    on the litellm module. There only a near miss of a known key is a mistake."""
+    models = {"litellm_params": LiteLLM_Params, "model_info": ModelInfo}
+    allowing = [
+        name for name, model in models.items() if model.model_config.get("extra") == "allow"
+    ]
+    return [*allowing, "litellm_settings"]
+
+
 def derive() -> dict[str, Any]:
     return {
         "litellm_version": version("litellm"),
         "derived_by": "scripts/derive_litellm_keys.py",
+        "open_sections": open_sections(),
         "sections": {
             "": top_level(),
             "general_settings": general_settings(),

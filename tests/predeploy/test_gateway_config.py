@@ -48,7 +48,8 @@ def test_wrong_types_and_models_without_a_provider_model(deployment: Deployment)
         "gateway-config",
         "router_settings.num_retries: expected int, got str",
         "model_list[1]: no provider model (litellm_params.model)",
-        "model_list[1].litellm_params.modle: not a key LiteLLM 1.106.2 accepts here",
+        "model_list[1].litellm_params.modle: not a key LiteLLM 1.106.2 knows; "
+        "did you mean 'model'?",
     )
 
 
@@ -182,3 +183,17 @@ def test_a_placeholder_master_key_in_the_production_env_file(deployment: Deploym
     )
     assert "changeme" not in failure
     assert "CORS" not in failure
+
+
+def test_sections_litellm_passes_on_take_new_keys_but_not_near_misses(
+    deployment: Deployment,
+) -> None:
+    deployment.edit("litellm.yaml", "rpm: 600", "rpm: 600\n      vertex_project: demo")
+    deployment.run(check()).assert_outcomes(passed=1)  # a provider parameter, passed on
+    line = deployment.edit("litellm.yaml", "api_base: ${BETA_URL}/v1", "api_bsae: ${BETA_URL}/v1")
+    no_go(
+        deployment.run(check()),
+        "gateway-config",
+        f"sandbox/litellm.yaml:{line}: model_list[1].litellm_params.api_bsae: not a key "
+        "LiteLLM 1.106.2 knows; did you mean 'api_base'?",
+    )
