@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from gonogo.checks.gateway_config import KEYS_FILE, env_references, known_keys
+from gonogo.checks.static import YamlDocument
 
-from checks.gateway_config import KEYS_FILE, env_references, known_keys
-from checks.static import YamlDocument
 from gonogo.sandbox.components import Secrets, litellm_env
 from tests.commands import REPO
 

@@ -6,8 +6,7 @@ import secrets
 import string
 
 import pytest
-
-from checks.secret_patterns import fingerprint, scan
+from gonogo.checks.secret_patterns import fingerprint, scan
 
 
 def token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
