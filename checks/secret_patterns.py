@@ -19,9 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-import detect_secrets.plugins
-from detect_secrets.plugins.base import RegexBasedDetector
-
 # detect-secrets plugins left out: public IPs are not secrets, and its generic high-entropy
 # plugins flag every hash and id; the assignment detector below covers what they are for.
 SKIPPED_PLUGINS = {"IPPublicDetector"}
@@ -103,6 +100,11 @@ def entropy(text: str) -> float:
 @cache
 def detect_secrets_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(secret type, regex) of every pattern plugin detect-secrets ships."""
+    # Imported on first scan: it costs ~0.3 s (requests and all), which every gonogo command
+    # would pay at plugin load otherwise.
+    import detect_secrets.plugins
+    from detect_secrets.plugins.base import RegexBasedDetector
+
     found: list[tuple[str, re.Pattern[str]]] = []
     for module_info in pkgutil.iter_modules(detect_secrets.plugins.__path__):
         module = importlib.import_module(f"detect_secrets.plugins.{module_info.name}")
