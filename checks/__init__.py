@@ -1,5 +1,25 @@
 """Check kinds, one family per module; importing this package registers them all."""
 
-from checks import gateway, http
+from checks import (
+    auth,
+    cache,
+    fallback,
+    gateway,
+    http,
+    monitoring,
+    prometheus,
+    rate_limit,
+    resources,
+)
 
-__all__ = ["gateway", "http"]
+__all__ = [
+    "auth",
+    "cache",
+    "fallback",
+    "gateway",
+    "http",
+    "monitoring",
+    "prometheus",
+    "rate_limit",
+    "resources",
+]
