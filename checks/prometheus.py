@@ -9,17 +9,19 @@ answers rather than a quiet window.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from pydantic import Field, model_validator
 
 from gonogo.checklist import Strict
 from gonogo.clients.prometheus import PrometheusClient
 from gonogo.context import CheckContext
-from gonogo.errors import CheckFailure
+from gonogo.errors import CheckFailure, Inconclusive
 from gonogo.measurements import Measurement, judge
 from gonogo.registry import check_kind
-from gonogo.waiting import pause
+from gonogo.waiting import pause, poll
 
 from .gateway import GatewayRequest
 
@@ -31,9 +33,8 @@ class Traffic(Strict):
     requests: int = Field(10, ge=1, le=500)
     concurrency: int = Field(4, ge=1, le=32)
     cached: bool = Field(False, description="Repeat one prompt (cache hits) instead of new ones.")
-    settle_s: float = Field(
-        3.0, ge=0, description="Time for Prometheus to scrape them (>= 2 scrape intervals)."
-    )
+    scrape_job: str = Field("gateway", description="The job whose next scrape counts them.")
+    settle_s: float = Field(10.0, gt=0, description="How long that scrape may take.")
 
 
 class PrometheusGate(GatewayRequest):
@@ -116,4 +117,32 @@ def _send_traffic(spec: PrometheusGate, traffic: Traffic, ctx: CheckContext) -> 
     with ThreadPoolExecutor(traffic.concurrency) as pool:
         statuses = list(pool.map(ask, range(traffic.requests)))
     ctx.attach("traffic sent", f"{traffic.requests} requests to {traffic.model}: {statuses}")
-    pause(traffic.settle_s)
+    sent = datetime.now(UTC)
+    prometheus = ctx.client(PrometheusClient)
+    if not poll(
+        lambda: _scraped_since(prometheus, traffic.scrape_job, sent),
+        timeout_s=traffic.settle_s,
+        interval_s=0.1,
+    ):
+        raise Inconclusive(
+            f"Prometheus did not scrape job {traffic.scrape_job!r} within "
+            f"{traffic.settle_s:g} s of the traffic, so the gate has no data on it"
+        )
+
+
+def _scraped_since(prometheus: PrometheusClient, job: str, moment: datetime) -> bool:
+    scrapes = [
+        t.get("lastScrape", "")
+        for t in prometheus.targets()
+        if t.get("labels", {}).get("job") == job
+    ]
+    return bool(scrapes) and all(_instant(s) > moment for s in scrapes)
+
+
+def _instant(text: str) -> datetime:
+    """Prometheus's RFC 3339 time (nanoseconds, Z) as an aware datetime."""
+    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(trimmed)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)

@@ -1,0 +1,190 @@
+"""Every post-deploy proof against the real sandbox: healthy it passes, broken on purpose it is
+NO-GO naming the check. Every break is put back in a `finally`.
+
+Changing the gateway's config means restarting LiteLLM (~7 s each way), so the four breaks of
+its config (fallback chain, cache, an rpm limit, the master key) share ONE restart; each check's
+own message shows it failed for its own break.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.commands import gonogo
+from tests.integration.conftest import RunningSandbox
+
+pytestmark = pytest.mark.integration
+
+Config = dict[str, Any]
+
+
+def run_stage(results: Path, *args: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """`gonogo run --stage postdeploy ARGS`: its output and {check id: (outcome, message)}."""
+    run = gonogo("run", "--stage", "postdeploy", "--results", str(results), *args, timeout=300)
+    verdict = json.loads((results / "verdict.json").read_text())
+    checks = {c["id"]: (c["outcome"], c["message"]) for c in verdict["checks"]}
+    return run.stdout + run.stderr, checks
+
+
+def failed(checks: dict[str, tuple[str, str]]) -> set[str]:
+    return {check for check, (outcome, _) in checks.items() if outcome in ("failed", "error")}
+
+
+@contextmanager
+def gateway_config(sandbox: RunningSandbox, change: Callable[[Config], None]) -> Iterator[None]:
+    """LiteLLM restarted with its rendered config changed; the original restored and LiteLLM
+    restarted again afterwards, whatever happened."""
+    path = sandbox.box.layout.config_dir / "litellm.yaml"
+    original = path.read_text()
+    config = yaml.safe_load(original)
+    change(config)
+    try:
+        sandbox.box.stop_component("litellm")
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        sandbox.box.start_component("litellm")
+        yield
+    finally:
+        path.write_text(original)
+        sandbox.box.stop_component("litellm")
+        sandbox.box.start_component("litellm")
+
+
+@contextmanager
+def prometheus_config(sandbox: RunningSandbox, change: Callable[[Config], None]) -> Iterator[None]:
+    """Prometheus reloaded (no restart) with its rendered config changed, then restored."""
+    path = sandbox.box.layout.config_dir / "prometheus.yml"
+    original = path.read_text()
+    config = yaml.safe_load(original)
+    change(config)
+    reload = f"{sandbox.env['GONOGO_PROMETHEUS_URL']}/-/reload"
+    try:
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        httpx.post(reload, timeout=10).raise_for_status()
+        yield
+    finally:
+        path.write_text(original)
+        httpx.post(reload, timeout=10).raise_for_status()
+
+
+@contextmanager
+def stopped(sandbox: RunningSandbox, component: str) -> Iterator[None]:
+    try:
+        sandbox.box.stop_component(component)
+        yield
+    finally:
+        sandbox.box.start_component(component)
+
+
+def test_a_healthy_sandbox_passes_every_proof_and_stateful_ones_twice(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    output, checks = run_stage(tmp_path / "first")
+    assert "GO - " in output, output
+    assert not failed(checks), checks
+    kinds = {"fallback", "cache", "rate_limit", "auth", "prometheus", "monitoring", "resources"}
+    verdict = json.loads((tmp_path / "first" / "verdict.json").read_text())
+    assert kinds <= {check["kind"] for check in verdict["checks"]}
+    # Stateful targets (a rate-limit window, a counter, cache keys) give the same verdict again.
+    again = "rate-limit or cache-served or fallback or gate-"
+    output, checks = run_stage(tmp_path / "second", "-k", again)
+    assert "GO - " in output, output
+    assert len(checks) >= 6
+    assert not failed(checks), checks
+
+
+def _break_gateway(config: Config) -> None:
+    config["router_settings"].pop("fallbacks")
+    config["litellm_settings"]["cache"] = False
+    for deployment in config["model_list"]:
+        if deployment["model_name"] == "llama-limited":
+            deployment["litellm_params"].pop("rpm")
+    config["general_settings"].pop("master_key")
+
+
+def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_each(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    checks_of_the_breaks = "fallback or cache-served or rate-limit or auth-refused"
+    with gateway_config(healthy, _break_gateway):
+        output, checks = run_stage(tmp_path, "-k", checks_of_the_breaks)
+    assert "NO-GO" in output
+    assert failed(checks) == {
+        "fallback-gpt-primary",
+        "cache-served",
+        "rate-limit-llama-limited",
+        "auth-refused",
+    }, checks
+    assert "no fallback happened" in checks["fallback-gpt-primary"][1] or (
+        "expected a fallback group (gpt-backup) to answer 200" in checks["fallback-gpt-primary"][1]
+    )
+    assert "cache hit rate 0" in checks["cache-served"][1]
+    assert "no 429 within 5 requests" in checks["rate-limit-llama-limited"][1]
+    assert "with no key: expected 401 or 403, got 200" in checks["auth-refused"][1]
+
+
+def test_redis_stopped_makes_the_postdeploy_stage_no_go_naming_the_cache_check(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    with stopped(healthy, "redis"):
+        output, checks = run_stage(tmp_path)
+    assert "NO-GO" in output
+    assert "cache-served" in failed(checks)
+    assert "Redis" in checks["cache-served"][1] or "redis" in checks["cache-served"][1]
+
+
+def test_a_provider_slowed_past_the_p95_gate_is_no_go_naming_the_gate(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    healthy.set_faults("alpha", latency_ms=2500)
+    output, checks = run_stage(tmp_path, "-k", "gate-p95-latency")
+    assert "NO-GO - blocker failed: gate-p95-latency" in output
+    assert "gateway p95 latency" in checks["gate-p95-latency"][1]
+
+
+def _drop_gateway_job(config: Config) -> None:
+    config["scrape_configs"] = [
+        job for job in config["scrape_configs"] if job["job_name"] != "gateway"
+    ]
+
+
+def test_the_gateway_scrape_job_dropped_is_no_go_naming_the_monitoring_check(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    with prometheus_config(healthy, _drop_gateway_job):
+        output, checks = run_stage(tmp_path, "-k", "monitoring-wired or prometheus-targets-up")
+    assert "NO-GO - blocker failed: monitoring-wired" in output
+    assert "scrape job 'gateway' is not configured" in checks["monitoring-wired"][1]
+    assert checks["prometheus-targets-up"][0] == "passed"  # the count-based check is fooled
+
+
+def test_alertmanager_stopped_is_no_go_naming_the_monitoring_check(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    with stopped(healthy, "alertmanager"):
+        output, checks = run_stage(tmp_path, "-k", "monitoring-wired")
+    assert "NO-GO" in output
+    outcome, message = checks["monitoring-wired"]
+    assert outcome == "error"
+    assert "alertmanager" in message
+    assert "unreachable" in message
+
+
+def test_a_resource_threshold_the_host_cannot_meet_is_no_go_naming_it(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    text = healthy.checklist.read_text().replace("max_rss_mb: 1500", "max_rss_mb: 1")
+    checklist = tmp_path / "checklist.yaml"
+    checklist.write_text(text)
+    output, checks = run_stage(
+        tmp_path / "run", "--checklist", str(checklist), "-k", "resources-gateway-host"
+    )
+    assert "NO-GO - blocker failed: resources-gateway-host" in output
+    assert "expected <= 1 MB" in checks["resources-gateway-host"][1]
