@@ -115,7 +115,8 @@ def _break_gateway(config: Config) -> None:
     for deployment in config["model_list"]:
         if deployment["model_name"] == "llama-limited":
             deployment["litellm_params"].pop("rpm")
-    config["general_settings"].pop("master_key")
+    # null, not absent: absent, LiteLLM would take LITELLM_MASTER_KEY from its environment.
+    config["general_settings"]["master_key"] = None
 
 
 def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_each(
