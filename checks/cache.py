@@ -9,6 +9,7 @@ with its password from the environment), and the check deletes them afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from gonogo.clients.gateway import CHAT_PATH
 from gonogo.clients.http import Reply
 from gonogo.clients.redis import RedisClient
 from gonogo.context import CheckContext
-from gonogo.errors import CheckFailure
+from gonogo.errors import CheckFailure, TargetError
 from gonogo.registry import check_kind
 
 from .gateway import GatewayRequest
@@ -71,6 +72,8 @@ def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None
     ]
     tally = Tally()
     redis = ctx.client(RedisClient) if spec.redis else None
+    if redis is not None:
+        redis.ask("answer a PING", "PING")  # its password works before anything is sent
     try:
         for prompt in prompts:  # warm-up: each first answer fills the cache
             _ask(spec, ctx, prompt, tally, warm_up=True)
@@ -79,9 +82,17 @@ def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None
             _ask(spec, ctx, prompt, tally, warm_up=False)
         called = _provider_calls(spec, ctx)
         _judge(spec, ctx, tally, redis, None if called is None else called - (called_before or 0))
-    finally:
-        if redis is not None and tally.keys:
-            redis.ask("remove the check's cache keys", "DEL", *sorted(tally.keys))
+    except BaseException:
+        with contextlib.suppress(TargetError):  # the first trouble is the story
+            _remove(redis, tally.keys)
+        raise
+    _remove(redis, tally.keys)
+
+
+def _remove(redis: RedisClient | None, keys: set[str]) -> None:
+    """The warm-up's keys are the check's own: none is left behind."""
+    if redis is not None and keys:
+        redis.ask("remove the check's cache keys", "DEL", *sorted(keys))
 
 
 def _ask(spec: CacheCheck, ctx: CheckContext, prompt: str, tally: Tally, warm_up: bool) -> None:

@@ -44,12 +44,19 @@ class HostsClient:
                 host = testinfra.get_host(spec)
                 answer = host.run("true")
             except Exception as error:  # any backend's way of saying "cannot get there"
-                raise TargetError(f"host {spec} unreachable: {_first_line(str(error))}") from None
+                raise TargetError(f"host {spec} unreachable: {_why(error)}") from None
             if answer.rc != 0:
                 why = _first_line(answer.stderr) or f"exit code {answer.rc}"
                 raise TargetError(f"host {spec} unreachable: {why}")
             self._hosts[spec] = host
         return self._hosts[spec]
+
+
+def _why(error: Exception) -> str:
+    """ssh's backend raises with the failed CommandResult itself: say its stderr."""
+    result = error.args[0] if error.args else None
+    stderr = getattr(result, "stderr", None)
+    return _first_line(stderr if isinstance(stderr, str) else str(error)) or type(error).__name__
 
 
 def _first_line(text: str) -> str:

@@ -7,6 +7,7 @@ is a ChecklistError, since the checklist wrote it. Values come back as floats, o
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -102,11 +103,12 @@ class PrometheusClient:
 
 
 def _reason(error: PrometheusApiClientException) -> str:
-    text = str(error)
-    marker = '"error":"'
-    if marker in text:  # Prometheus's own words
-        return text.split(marker, 1)[1].split('"', 1)[0]
-    return text
+    """Prometheus's own words ("parse error: ..."), out of the client's message, which quotes
+    the body as a bytes literal."""
+    found = re.search(r'"error":"(.*)"\}', str(error))
+    if not found:
+        return str(error)
+    return re.sub(r'\\+"', '"', found.group(1))
 
 
 def _labels(labels: Mapping[str, str]) -> str:

@@ -198,3 +198,43 @@ def test_a_resource_threshold_the_host_cannot_meet_is_no_go_naming_it(
     )
     assert "NO-GO - blocker failed: resources-gateway-host" in output
     assert "expected <= 1 MB" in checks["resources-gateway-host"][1]
+
+
+BAD_INPUT = """
+version: 1
+target:
+  base_url: {GONOGO_GATEWAY_URL}
+  api_key_env: GONOGO_API_KEY
+  prometheus_url: {GONOGO_PROMETHEUS_URL}
+  redis_url: {GONOGO_REDIS_URL}
+  redis_password_env: GONOGO_WRONG_REDIS_PASSWORD
+models:
+  - {{name: gpt-backup}}
+checks:
+  - {{id: promql-syntax, kind: prometheus, query: "sum(up{{", at_most: 1}}
+  - {{id: promql-vector, kind: prometheus, query: "up", at_least: 1}}
+  - {{id: redis-password, kind: cache, model: gpt-backup}}
+  - {{id: host-unreachable, kind: resources, hosts: ["ssh://gonogo@127.0.0.1:1"]}}
+"""
+
+
+def test_bad_input_is_an_error_naming_the_part_never_a_pass(
+    healthy: RunningSandbox, tmp_path: Path
+) -> None:
+    checklist = tmp_path / "bad.yaml"
+    checklist.write_text(BAD_INPUT.format(**healthy.env))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GONOGO_WRONG_REDIS_PASSWORD", "not-the-password")
+        output, checks = run_stage(tmp_path / "run", "--checklist", str(checklist))
+    assert decision(output).startswith("NO-GO")
+    assert {check: outcome for check, (outcome, _) in checks.items()} == {
+        "promql-syntax": "error",
+        "promql-vector": "error",
+        "redis-password": "error",
+        "host-unreachable": "error",
+    }
+    assert "Prometheus rejected the query 'sum(up{'" in checks["promql-syntax"][1]
+    assert "where one value was expected" in checks["promql-vector"][1]
+    assert "refused the password ($GONOGO_WRONG_REDIS_PASSWORD)" in checks["redis-password"][1]
+    assert "host ssh://gonogo@127.0.0.1:1 unreachable" in checks["host-unreachable"][1]
+    assert "Traceback" not in output
