@@ -115,8 +115,10 @@ def _break_gateway(config: Config) -> None:
     for deployment in config["model_list"]:
         if deployment["model_name"] == "llama-limited":
             deployment["litellm_params"].pop("rpm")
-    # null, not absent: absent, LiteLLM would take LITELLM_MASTER_KEY from its environment.
+    # null, not absent: absent, LiteLLM would take LITELLM_MASTER_KEY from its environment;
+    # and without a key LiteLLM 1.106.2 refuses to start unless told this is on purpose.
     config["general_settings"]["master_key"] = None
+    config["general_settings"]["dangerously_permit_weak_or_unset_master_key"] = True
 
 
 def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_each(
