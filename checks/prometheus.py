@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 from gonogo.checklist import Strict
 from gonogo.clients.prometheus import PrometheusClient
 from gonogo.context import CheckContext
-from gonogo.errors import CheckFailure, Inconclusive
+from gonogo.errors import Inconclusive, ThresholdBreach
 from gonogo.measurements import Measurement, judge
 from gonogo.registry import check_kind
 from gonogo.waiting import pause, poll
@@ -93,7 +93,7 @@ def _verdict(spec: PrometheusGate, taken: list[Measurement]) -> None:
     failed = [m for m in taken if m.passed is False]
     subject = f"PromQL gate {spec.name or spec.id}"
     if len(failed) > spec.failure_limit:
-        raise CheckFailure(
+        raise ThresholdBreach(
             f"{subject}: {len(failed)} of {len(taken)} measurements failed (limit "
             f"{spec.failure_limit}): {failed[0]}"
         )
