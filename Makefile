@@ -58,6 +58,7 @@ lint: setup
 
 bench: setup sandbox-deps
 	$(VENV)/bin/python bench/sandbox_startup.py
+	$(VENV)/bin/python bench/postdeploy_stage.py
 
 clean:
 	-$(GONOGO) sandbox down
