@@ -129,7 +129,8 @@ def _undelivered(
     wanted = urlsplit(alertmanager.base_url).netloc
     return [
         f"alert {alert!r} fires in Prometheus but did not reach the Alertmanager at "
-        f"{wanted} within {spec.delivery_wait_s:g} s (Prometheus sends to {sends_to})"
+        f"{wanted} within {spec.delivery_wait_s:g} s (Prometheus sends to {sends_to}; one "
+        "started less than its --rules.alert.resend-delay ago may not have resent it yet)"
     ]
 
 
