@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import Field
@@ -23,12 +23,14 @@ from gonogo.checklist import Checklist
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import CHAT_PATH
 from gonogo.clients.http import Reply
-from gonogo.clients.redis import RedisClient
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
 from gonogo.registry import check_kind
 
 from .gateway import GatewayRequest
+
+if TYPE_CHECKING:  # redis-py costs ~0.3 s to import: only checks that use it pay for it
+    from gonogo.clients.redis import RedisClient
 
 CACHE_KEY_HEADER = "x-litellm-cache-key"
 FAKES = ("sandbox", "admin")  # provider controls that only gonogo's fake providers have
@@ -68,6 +70,8 @@ def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None
     prompts = [
         f"gonogo cache probe {nonce} #{n}: reply with one word." for n in range(spec.prompts)
     ]
+    from gonogo.clients.redis import RedisClient
+
     tally = Tally()
     redis = ctx.client(RedisClient) if spec.redis else None
     if redis is not None:
