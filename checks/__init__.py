@@ -1,6 +1,6 @@
 """Check kinds, one family per module; importing this package registers them all."""
 
-from checks import (
+from . import (
     auth,
     cache,
     fallback,

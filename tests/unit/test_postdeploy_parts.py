@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from gonogo.checks.monitoring import selectors
+from gonogo.checks.prometheus import PrometheusGate, _verdict
+from gonogo.checks.rate_limit import RateLimitCheck
 from pydantic import ValidationError
 
-from checks.monitoring import selectors
-from checks.prometheus import PrometheusGate, _verdict
-from checks.rate_limit import RateLimitCheck
 from gonogo.clients.hosts import HostsClient
 from gonogo.errors import Inconclusive, TargetError, ThresholdBreach
 from gonogo.measurements import Measurement
