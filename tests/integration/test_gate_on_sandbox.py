@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gonogo.waiting import pause
 from tests.commands import REPO, gonogo
 from tests.integration.conftest import RunningSandbox
 
@@ -45,7 +46,11 @@ def test_a_model_without_fallback_failing_is_no_go_naming_its_smoke_check(
     healthy: RunningSandbox,
 ) -> None:
     healthy.set_faults("gamma", error_rate=1.0)
-    run = gonogo("run", "--stage", "postdeploy")
+    try:
+        run = gonogo("run", "--stage", "postdeploy")
+    finally:
+        healthy.reset_faults()
+        pause(21)  # its failures age out of the error-rate gate's 20 s window
     assert run.returncode == 1, run.stdout + run.stderr
     assert "NO-GO - blocker failed: smoke-llama-solo" in run.stdout
     verdict = json.loads((_results_dir(run.stdout) / "verdict.json").read_text())

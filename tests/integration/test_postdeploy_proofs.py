@@ -18,10 +18,12 @@ import httpx
 import pytest
 import yaml
 
+from gonogo.waiting import pause
 from tests.commands import gonogo
 from tests.integration.conftest import RunningSandbox
 
 pytestmark = pytest.mark.integration
+GATE_WINDOW_S = 21  # the default checklist's PromQL gates look back 20 s
 
 Config = dict[str, Any]
 
@@ -156,7 +158,13 @@ def test_a_provider_slowed_past_the_p95_gate_is_no_go_naming_the_gate(
     healthy: RunningSandbox, tmp_path: Path
 ) -> None:
     healthy.set_faults("alpha", latency_ms=2500)
-    output, checks = run_stage(tmp_path, "-k", "gate-p95-latency")
+    try:
+        output, checks = run_stage(tmp_path, "-k", "gate-p95-latency")
+    finally:
+        healthy.reset_faults()
+        pause(
+            GATE_WINDOW_S
+        )  # the slow answers age out of the gates' window: the next test is clean
     assert "NO-GO - blocker failed: gate-p95-latency" in output
     assert "gateway p95 latency" in checks["gate-p95-latency"][1]
 
