@@ -13,6 +13,7 @@ import allure
 import pytest
 
 from gonogo.checklist import CheckSpec, LoadedChecklist
+from gonogo.context import TEXT_MEDIA
 from gonogo.redaction import Redactor
 from gonogo.results import SUMMARY
 from gonogo.verdict import Verdict
@@ -35,7 +36,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         allure.dynamic.description(spec.description)
 
 
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/yaml", "image/svg")
 _shapes_only = Redactor()
 
 
@@ -47,7 +47,7 @@ def pytest_gonogo_evidence(
     kind = _attachment_type(media_type)
     redact = _redactor_of(item)
     if isinstance(content, Path):
-        if not media_type.startswith(TEXT_TYPES):
+        if not media_type.startswith(TEXT_MEDIA):
             allure.attach.file(
                 str(content), name=name, attachment_type=kind, extension=content.suffix[1:] or None
             )
@@ -55,7 +55,7 @@ def pytest_gonogo_evidence(
         text = content.read_text(encoding="utf-8", errors="replace")
         extension = content.suffix[1:] or None
         allure.attach(redact(text), name=name, attachment_type=kind, extension=extension)
-    elif isinstance(content, bytes) and not media_type.startswith(TEXT_TYPES):
+    elif isinstance(content, bytes) and not media_type.startswith(TEXT_MEDIA):
         allure.attach(content, name=name, attachment_type=kind)
     else:
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content

@@ -20,18 +20,19 @@ def environment(
     verdict: Verdict, checklists: list[LoadedChecklist], about: Mapping[str, Any]
 ) -> dict[str, str]:
     digests = about.get("checklist_sha256") or {}
-    entries = {
+    targets = [loaded.checklist.target.name for loaded in checklists]
+    entries = {  # the Overview shows the first four; "Show all" the rest
         "verdict": verdict.decision.value,
-        "reason": verdict.reason,
-        "stage": str(about.get("stage") or "all"),
+        "target": ", ".join(targets),
         "gateway.version": str(about.get("gateway_version") or "unknown"),
+        "stage": str(about.get("stage") or "all"),
+        "reason": verdict.reason,
         "gonogo.version": str(about.get("gonogo_version") or "unknown"),
         "git.commit": git_commit() or "unknown",
     }
     for loaded in checklists:
         target = loaded.checklist.target
         entries |= {
-            "target": target.name,
             "target.environment": target.environment,
             "target.production": str(target.production).lower(),
             "gateway": target.base_url or "(not given)",

@@ -22,30 +22,38 @@ from .provenance import properties
 
 def add_signoff(results: Path, staging: Path) -> None:
     if not (results / SIGNOFF_JSON).exists():
-        _append_environment(staging, {"signoff": "not signed (gonogo signoff)"})
+        _put_first_in_environment(staging, {"signoff": "not signed (gonogo signoff)"})
         return
     try:
         check = verify(results)
     except GonogoError as problem:
-        _append_environment(staging, {"signoff": f"unreadable: {problem}"})
+        _put_first_in_environment(staging, {"signoff": f"unreadable: {problem}"})
         return
     document = check.document
     verified = (
-        f"yes: signature and {check.files} files match" if check.ok else f"NO: {check.problems[0]}"
+        f"verified: signature and {check.files} files match"
+        if check.ok
+        else f"DOES NOT VERIFY: {check.problems[0]}"
     )
-    _append_environment(
+    _put_first_in_environment(staging, {"signoff": f"{statement(document)}; {verified}"})
+    _put_last_in_environment(
         staging,
         {
-            "signoff": statement(document),
             "signoff.signed_at": str(document.get("signed_at")),
             "signoff.key": str(document.get("key_fingerprint")),
-            "signoff.verified": verified,
         },
     )
     _write_result(results, staging, document, check.problems)
 
 
-def _append_environment(staging: Path, entries: dict[str, str]) -> None:
+def _put_first_in_environment(staging: Path, entries: dict[str, str]) -> None:
+    """First in the list, so the Overview's Environment widget shows it without "Show all"."""
+    path = staging / "environment.properties"
+    after = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(properties(entries) + after, encoding="utf-8")
+
+
+def _put_last_in_environment(staging: Path, entries: dict[str, str]) -> None:
     path = staging / "environment.properties"
     before = path.read_text(encoding="utf-8") if path.exists() else ""
     path.write_text(before + properties(entries), encoding="utf-8")
@@ -95,7 +103,8 @@ def _description(document: dict[str, Any]) -> str:
         ("Note", document.get("note") or "-"),
     ]
     cells = "".join(
-        f"<tr><th>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
+        f'<tr><th style="text-align:left;padding-right:1em">{html.escape(name)}</th>'
+        f"<td>{html.escape(str(value))}</td></tr>"
         for name, value in rows
     )
     return f"<p><b>{html.escape(statement(document))}</b></p><table>{cells}</table>"
