@@ -7,8 +7,11 @@ is spawned, so `down` (from this object, another process, or after a crash) stop
 
 `up` while already up is a no-op (same processes, same master key); `up` over a half-alive
 sandbox (crash mid-`up`, a component that died) stops the leftovers and starts afresh.
+`stop_component` and `start_component` stop and restart one component in place (same port,
+config and environment), for chaos steps and their undo.
 """
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -16,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gonogo.control.processes import is_alive, owned_group, spawn, stop_groups
 from gonogo.errors import SandboxError
 from gonogo.sandbox.components import (
     COMPONENTS,
@@ -27,8 +31,7 @@ from gonogo.sandbox.components import (
     render_configs,
     sandbox_env,
 )
-from gonogo.sandbox.ports import wait_ports_free
-from gonogo.sandbox.processes import is_alive, owned_group, spawn, stop_groups
+from gonogo.sandbox.ports import is_port_free, wait_ports_free
 from gonogo.sandbox.state import (
     ComponentRecord,
     SandboxLayout,
@@ -39,10 +42,14 @@ from gonogo.sandbox.state import (
     save_state,
     write_env_file,
 )
+from gonogo.waiting import poll
 
 POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 8
 PORT_RELEASE_WAIT_S = 2.0
+# `status` asks once: on a busy machine LiteLLM's readiness can take over a second to answer
+# (measured right after `up`, load ~5 on 2 cores), which is slow, not unready.
+STATUS_PROBE_TIMEOUT_S = 3.0
 HEAVY_STARTS_AT_ONCE = max(2, os.cpu_count() or 1)
 _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -101,8 +108,102 @@ class Sandbox:
         return dict(state.env)
 
     def is_up(self) -> bool:
+        """True only while every component is alive (a stopped one makes it False)."""
         state = load_state(self.layout)
         return state is not None and state.complete and _all_alive(state)
+
+    def stopped_components(self) -> list[str]:
+        """Components recorded by `up` whose process is gone (stopped, crashed or killed)."""
+        state = load_state(self.layout)
+        if state is None:
+            return []
+        records = state.components
+        return [
+            name for name in COMPONENTS if name in records and not is_alive(records[name].identity)
+        ]
+
+    def stop_component(self, name: str, timeout_s: float = 15.0) -> bool:
+        """Stop one component's whole process group and wait until its port is free.
+
+        The sandbox stays recorded, so `start_component` brings the component back as it was.
+        Returns False if it was not running. Raises SandboxError if the sandbox is not up.
+        """
+        with exclusive_lock(self.layout):
+            state = self._recorded_state(name)
+            return self._stop_one(state, name, timeout_s)
+
+    def start_component(self, name: str, timeout_s: float | None = None) -> bool:
+        """Start one stopped component on its own port, with the rendered config and environment
+        of `up`; return once it answers its readiness probe (False if it was already running).
+
+        Waits `timeout_s` (default: the component's own start-up allowance). Raises SandboxError
+        naming the component and its log if it exits or is not ready in time, after stopping it.
+        """
+        with exclusive_lock(self.layout):
+            state = self._recorded_state(name)
+            record = state.components[name]
+            if is_alive(record.identity):
+                return False
+            if not is_port_free(record.port):
+                raise SandboxError(
+                    f"sandbox: cannot start {name}: its port {record.port} is held by another "
+                    "process"
+                )
+            spec, secrets_ = self._spec_as_recorded(state, name)
+            if timeout_s is not None:
+                spec = dataclasses.replace(spec, ready_within_s=timeout_s)
+            self._spawn(spec, state, append_log=True)
+            try:
+                self._wait_ready(spec, secrets_)
+            except BaseException:
+                self._stop_one(state, name, timeout_s=15.0)  # never leave it half-started
+                raise
+            return True
+
+    def _spec_as_recorded(self, state: SandboxState, name: str) -> tuple[ComponentSpec, Secrets]:
+        """The spec `up` started `name` with: same ports, secrets and rendered config."""
+        secrets_ = Secrets(state.env["GONOGO_API_KEY"], state.env["GONOGO_REDIS_PASSWORD"])
+        ports = {component: record.port for component, record in state.components.items()}
+        specs = build_specs(self.layout, ports, secrets_)
+        return next(spec for spec in specs if spec.name == name), secrets_
+
+    def _recorded_state(self, name: str) -> SandboxState:
+        if name not in COMPONENTS:
+            known = ", ".join(COMPONENTS)
+            raise SandboxError(f"sandbox: no component named {name!r} (known: {known})")
+        state = load_state(self.layout)
+        if state is None or not state.complete or name not in state.components:
+            raise SandboxError(f"sandbox: not up (no complete {_shown(self.layout.state_file)})")
+        return state
+
+    def _stop_one(self, state: SandboxState, name: str, timeout_s: float) -> bool:
+        record = state.components[name]
+        group = owned_group(record.identity)
+        if group is None:
+            return False
+        if stop_groups({group}, timeout_s):
+            raise SandboxError(
+                f"sandbox: {name} still running after SIGKILL; log: {_shown(record.log)}"
+            )
+        child = self._children.pop(name, None)
+        if child is not None:
+            child.poll()  # reap it
+        if wait_ports_free([record.port], PORT_RELEASE_WAIT_S):
+            raise SandboxError(
+                f"sandbox: {name} stopped, but its port {record.port} is still held; another "
+                "process took or inherited it"
+            )
+        return True
+
+    def _wait_ready(self, spec: ComponentSpec, secrets_: Secrets) -> None:
+        spawned_at = time.monotonic()
+        deadline = spawned_at + spec.ready_within_s
+        # _became_ready raises once the deadline passes; poll's own bound is only a backstop.
+        poll(
+            lambda: self._became_ready(spec, spawned_at, deadline, secrets_),
+            timeout_s=spec.ready_within_s + 1.0,
+            interval_s=POLL_INTERVAL_S,
+        )
 
     def _start(self, deadline: float) -> None:
         secrets_ = Secrets.generate()
@@ -124,10 +225,12 @@ class Sandbox:
         save_state(self.layout, state)
         write_env_file(self.layout, state.env)
 
-    def _spawn(self, spec: ComponentSpec, state: SandboxState) -> None:
+    def _spawn(self, spec: ComponentSpec, state: SandboxState, append_log: bool = False) -> None:
         log = self.layout.log_path(spec.name)
         try:
-            process, identity = spawn(spec.command, spec.env, log, cwd=self.layout.state_dir)
+            process, identity = spawn(
+                spec.command, spec.env, log, cwd=self.layout.state_dir, append=append_log
+            )
         except OSError as error:
             reason = error.strerror or type(error).__name__
             raise SandboxError(
@@ -136,7 +239,7 @@ class Sandbox:
             ) from None
         self._children[spec.name] = process
         record = ComponentRecord(
-            spec.name, identity.pid, identity.start_time, spec.port, spec.url, log
+            spec.name, identity.pid, identity.started_after_boot_s, spec.port, spec.url, log
         )
         state.components[spec.name] = record
         save_state(self.layout, state)  # recorded before waiting: a crash now still allows down
@@ -147,7 +250,8 @@ class Sandbox:
         """Spawn in order (CPU-heavy starts limited, see below) and wait until all are ready."""
         unspawned = list(specs)
         starting: dict[str, tuple[ComponentSpec, float]] = {}  # name -> (spec, spawned at)
-        while unspawned or starting:
+
+        def all_ready() -> bool:
             for spec in _spawnable_now(unspawned, [spec for spec, _ in starting.values()]):
                 unspawned.remove(spec)
                 self._spawn(spec, state)
@@ -155,8 +259,13 @@ class Sandbox:
             for spec, spawned_at in list(starting.values()):
                 if self._became_ready(spec, spawned_at, deadline, secrets_):
                     del starting[spec.name]
-            if unspawned or starting:
-                time.sleep(POLL_INTERVAL_S)
+            return not (unspawned or starting)
+
+        # _became_ready raises once the deadline passes; poll's own bound is only a backstop.
+        budget_s = max(0.0, deadline - time.monotonic()) + 1.0
+        if not poll(all_ready, timeout_s=budget_s, interval_s=POLL_INTERVAL_S):
+            waiting = ", ".join([*starting, *(spec.name for spec in unspawned)])
+            raise SandboxError(f"sandbox: {waiting} not ready in time")
 
     def _became_ready(
         self, spec: ComponentSpec, spawned_at: float, deadline: float, secrets_: Secrets
@@ -216,7 +325,8 @@ class Sandbox:
         log = self.layout.log_path(name)
         if record is None or not is_alive(record.identity):
             return ComponentStatus(name, "" if record is None else record.url, None, "stopped", log)
-        ready = readiness_probe(name, record.port, redis_password).check() is None
+        probe = readiness_probe(name, record.port, redis_password, STATUS_PROBE_TIMEOUT_S)
+        ready = probe.check() is None
         return ComponentStatus(name, record.url, record.pid, "ready" if ready else "running", log)
 
 
