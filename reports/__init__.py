@@ -2,8 +2,8 @@
 `gonogo report` command that makes the one-file HTML report; registered through
 `gonogo.plugins`."""
 
-from reports import commands
-from reports.allure_results import (
+from . import commands
+from .allure_results import (
     pytest_gonogo_evidence,
     pytest_gonogo_verdict,
     pytest_runtest_setup,
