@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from gonogo import PROJECT_ROOT
 from gonogo.environment import gonogo_home
 from gonogo.errors import GonogoError
+from gonogo.resources import source_checkout
 from gonogo.results import ALLURE_RESULTS, REPORT_DIR, FinishedRun, finished_run
 
 from .signoff_result import add_signoff
 
 GENERATE_TIMEOUT_S = 180.0
-ALLURE_NPM = PROJECT_ROOT / ".allure" / "node_modules" / ".bin" / "allure"
+ALLURE_NPM = Path(".allure") / "node_modules" / ".bin" / "allure"  # where `make setup` puts it
 ANALYTICS = re.compile(
     r"<script[^>]*>(?:(?!</script>).)*?(?:googletagmanager|gtag\(|google-analytics)"
     r"(?:(?!</script>).)*?</script>|<script[^>]*src=[\"'][^\"']*googletagmanager[^>]*></script>",
@@ -77,10 +77,14 @@ def history_dir(run: FinishedRun) -> Path:
 
 
 def allure_command() -> Path:
+    """$GONOGO_ALLURE, else the checkout's or this folder's .allure/, else `allure` on PATH."""
     chosen = os.environ.get("GONOGO_ALLURE")
-    found = Path(chosen) if chosen else ALLURE_NPM
-    if found.exists():
-        return found
+    checkout = source_checkout()
+    places = [Path(chosen)] if chosen else []
+    places += [checkout / ALLURE_NPM] if checkout else []
+    for place in [*places, ALLURE_NPM.resolve()]:
+        if place.exists():
+            return place
     on_path = shutil.which("allure")
     if on_path:
         return Path(on_path)

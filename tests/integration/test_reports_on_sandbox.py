@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from gonogo.reports.html import has_analytics, history_dir
 
 from gonogo.signoff.verify import verify
-from reports.html import has_analytics, history_dir
 from tests.commands import REPO, gonogo
 from tests.integration.browser import case_uids, embedded_text, screenshot, shown_text
 from tests.integration.conftest import RunningSandbox

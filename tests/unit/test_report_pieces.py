@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from gonogo.reports.categories import CATEGORIES
+from gonogo.reports.provenance import executor, properties
+from gonogo.reports.summary import summary_markdown
 
 from gonogo.verdict import CheckResult, decide
-from reports.categories import CATEGORIES
-from reports.provenance import executor, properties
-from reports.summary import summary_markdown
 
 
 def _categories_of(message: str, status: str) -> list[str]:
