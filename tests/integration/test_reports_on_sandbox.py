@@ -113,6 +113,8 @@ def test_no_secret_in_results_report_or_logs(
     texts = {str(path): path.read_text(errors="replace") for path in files}
     texts["report, decoded"] = embedded_text(signed_run.page)
     texts["logs"] = signed_run.logs
+    for log in (sandbox.home / "sandbox" / "logs").glob("*.log"):  # the gateway's own, too
+        texts[str(log)] = log.read_text(errors="replace")
     for name, secret in _sandbox_secrets(sandbox).items():
         leaks = [where for where, text in texts.items() if secret in text]
         assert not leaks, f"the {name} appears in {leaks}"
