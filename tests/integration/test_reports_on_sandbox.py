@@ -137,6 +137,11 @@ def test_the_report_shows_checks_categories_environment_attachments_and_signoff(
         assert category in categories
     uids = case_uids(page)
     assert {"smoke-llama-solo", "status-page", "load-latency", "chaos-drill"} <= uids.keys()
+    smoke = shown_text(page, f"testresult/{uids['smoke-llama-solo']}")
+    assert "got 500" in smoke  # a check, its reason and its evidence
+    assert "plain answer" in smoke
+    down = shown_text(page, f"testresult/{uids['status-page']}")
+    assert "unreachable" in down
     load = shown_text(page, f"testresult/{uids['load-latency']}")
     assert "load: chart" in load
     assert "load: figures" in load
@@ -151,6 +156,7 @@ def test_the_report_shows_checks_categories_environment_attachments_and_signoff(
         "overview": "",
         "categories": "categories",
         "suites": "suites",
+        "smoke": f"testresult/{uids['smoke-llama-solo']}",
         "load": f"testresult/{uids['load-latency']}",
         "signoff": f"testresult/{uids[signoff_name]}",
     }.items():
