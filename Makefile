@@ -16,7 +16,7 @@ ALLURE := .allure/node_modules/.bin/allure
 ALLURE_PACKAGE := allure-commandline@2.46
 SIGNOFF_KEY = $${GONOGO_HOME:-.gonogo}/keys/signoff.key
 
-.PHONY: help setup sandbox-deps test-deps demo test lint bench clean
+.PHONY: help setup promtool sandbox-deps test-deps demo test lint bench clean
 
 help:
 	@echo "make demo   install everything, start the sandbox, run every stage, print the verdict, stop"
@@ -24,7 +24,13 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  print the benchmarks' figures"
 
-setup: $(VENV)/.installed $(ALLURE)
+setup: $(VENV)/.installed promtool $(ALLURE)
+
+# The pre-deploy gate's alert_rules check runs promtool (Debian's prometheus package).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+	  >/dev/null; }
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
@@ -83,6 +89,7 @@ lint: setup
 
 bench: setup sandbox-deps
 	$(VENV)/bin/python bench/sandbox_startup.py
+	$(VENV)/bin/python bench/secret_scan.py
 
 clean:
 	-$(GONOGO) sandbox down

@@ -81,7 +81,8 @@ def test_a_bad_checklist_is_one_line_and_exit_4(pytester: pytest.Pytester) -> No
     result.stderr.fnmatch_lines(
         [
             "ERROR: checklist.yaml:5:13: checks[0].kind: unknown kind "
-            "'htp'; expected one of http, models, smoke; did you mean 'http'?"
+            "'htp'; expected one of alert_rules, files, gateway_config, http, models, secrets, "
+            "smoke; did you mean 'http'?"
         ]
     )
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
