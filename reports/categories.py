@@ -13,6 +13,7 @@ from typing import Any
 
 CLASS = r"(?s)(?:[\w.]*\.)?"  # the exception's (dotted) class name starts the message
 NOT_MEASURED = r"(?![\w.]*(?:ThresholdBreach|Inconclusive):)"
+CONFIG_FILE = r"\S+\.(?:ya?ml|json|toml|env|conf|ini|cfg)"
 DOWN_WORDS = r"(?:unreachable|connection refused|got 5\d\d|status 5\d\d|timed out|no answer)"
 CATEGORIES: list[dict[str, Any]] = [
     {
@@ -33,7 +34,11 @@ CATEGORIES: list[dict[str, Any]] = [
     {
         "name": "Config error",
         "matchedStatuses": ["broken", "failed"],
-        "messageRegex": CLASS + r"(?:ChecklistError|InputError|ConfigError|ConfigMismatch):.*",
+        # gonogo's own config errors, and a static check's finding in a config file
+        # ("CheckFailure: litellm.yaml:12: ...") that is not a secret
+        "messageRegex": CLASS
+        + r"(?:(?:ChecklistError|InputError|ConfigError|ConfigMismatch):.*"
+        + rf"|(?!.*fingerprint [0-9a-f]{{6,}})CheckFailure: {CONFIG_FILE}(?::\d+)?: .*)",
     },
     {
         "name": "gonogo error",

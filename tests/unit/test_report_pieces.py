@@ -35,6 +35,10 @@ def _categories_of(message: str, status: str) -> list[str]:
         ("gonogo.errors.ChecklistError: checklist.yaml:3:1: version: expected 1", "broken",
          "Config error"),
         ("gonogo.errors.CheckCrashed: the smoke check crashed: KeyError", "broken", "gonogo error"),
+        ("gonogo.errors.CheckFailure: sandbox/litellm.yaml:12: router_settings.fallbacks: "
+         "unknown model group 'gpt-5'", "failed", "Config error"),
+        ("gonogo.errors.CheckFailure: deploy/app.env:3: AWS access key id 'AKIA***' added in "
+         "commit 0a1b2c3d4e5f; fingerprint 0123456789abcdef0123", "failed", "Secret found"),
         ("gonogo.errors.Inconclusive: no data for p95", "failed", "No data (inconclusive)"),
     ],
 )  # fmt: skip
