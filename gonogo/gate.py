@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import platform
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -162,8 +163,12 @@ def _measurements(reported: object, known: CheckResult | None) -> list[dict[str,
     return known.measurements if known else []
 
 
+_XDIST_HEADER = re.compile(r"^\[gw\d+\] ")  # "[gw1] linux -- Python 3.11.7 ...", from xdist
+
+
 def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+    lines = (line.strip() for line in text.splitlines())
+    return next((line for line in lines if line and not _XDIST_HEADER.match(line)), "")
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:

@@ -59,3 +59,16 @@ def test_redactor_masks_known_values_and_key_shapes() -> None:
 def test_secret_values_are_the_named_ones_and_the_secret_sounding_ones() -> None:
     env = {"GATEWAY_API_KEY": "k1k1k1", "MY_TOKEN": "t2t2t2", "HOME": "/root", "GW": "named!"}
     assert sorted(secret_values(env, ["GW"])) == ["k1k1k1", "named!", "t2t2t2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("master_key: LITELLM_MASTER_KEY is a placeholder", "master_key: LITELLM_MASTER_KEY is a "),
+        ("master_key: os.environ/LITELLM_MASTER_KEY", "master_key: os.environ/LITELLM_MASTER_KEY"),
+        ("api_key: MY_KEY_value", "api_key: ***"),
+        ("password: hunter22", "password: ***"),
+    ],
+)
+def test_a_variable_name_is_shown_but_a_value_is_masked(text: str, shown: str) -> None:
+    assert Redactor()(text).startswith(shown)
