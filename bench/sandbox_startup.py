@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gonogo.control.processes import owned_group, spawn, stop_groups
 from gonogo.sandbox import Sandbox
 from gonogo.sandbox.components import (
     Secrets,
@@ -27,7 +28,6 @@ from gonogo.sandbox.components import (
     litellm_env,
     render_configs,
 )
-from gonogo.sandbox.processes import owned_group, spawn, stop_groups
 from gonogo.sandbox.readiness import HttpProbe, RedisProbe
 from gonogo.sandbox.state import SandboxLayout
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gonogo import PROJECT_ROOT
+from gonogo.control.files import write_private_file
 from gonogo.errors import SandboxError
 from gonogo.redaction import Redactor
 from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
 from gonogo.sandbox.readiness import HttpProbe, ReadinessProbe, RedisProbe
-from gonogo.sandbox.state import SandboxLayout, write_private_file
+from gonogo.sandbox.state import SandboxLayout
 
 TEMPLATE_DIR = PROJECT_ROOT / "sandbox"
 LITELLM_BIN_ENV = "GONOGO_LITELLM_BIN"
@@ -220,7 +221,7 @@ def build_specs(
 
 
 def _fake_provider_command(provider: str, port: int) -> list[str]:
-    module = "gonogo.sandbox.fake_provider"
+    module = "gonogo.sandbox.fake_provider"  # its __main__.py
     models = PROVIDER_MODELS[provider]
     return [
         sys.executable,

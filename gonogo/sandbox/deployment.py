@@ -7,8 +7,11 @@ is spawned, so `down` (from this object, another process, or after a crash) stop
 
 `up` while already up is a no-op (same processes, same master key); `up` over a half-alive
 sandbox (crash mid-`up`, a component that died) stops the leftovers and starts afresh.
+`stop_component` and `start_component` stop and restart one component in place (same port,
+config and environment), for chaos steps and their undo.
 """
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -16,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gonogo.control.processes import is_alive, owned_group, spawn, stop_groups
 from gonogo.errors import SandboxError
 from gonogo.sandbox.components import (
     COMPONENTS,
@@ -27,8 +31,7 @@ from gonogo.sandbox.components import (
     render_configs,
     sandbox_env,
 )
-from gonogo.sandbox.ports import wait_ports_free
-from gonogo.sandbox.processes import is_alive, owned_group, spawn, stop_groups
+from gonogo.sandbox.ports import is_port_free, wait_ports_free
 from gonogo.sandbox.state import (
     ComponentRecord,
     SandboxLayout,
@@ -39,6 +42,7 @@ from gonogo.sandbox.state import (
     save_state,
     write_env_file,
 )
+from gonogo.waiting import poll
 
 POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 8
@@ -101,8 +105,97 @@ class Sandbox:
         return dict(state.env)
 
     def is_up(self) -> bool:
+        """True only while every component is alive (a stopped one makes it False)."""
         state = load_state(self.layout)
         return state is not None and state.complete and _all_alive(state)
+
+    def stopped_components(self) -> list[str]:
+        """Components recorded by `up` whose process is gone (stopped, crashed or killed)."""
+        state = load_state(self.layout)
+        if state is None:
+            return []
+        records = state.components
+        return [
+            name for name in COMPONENTS if name in records and not is_alive(records[name].identity)
+        ]
+
+    def stop_component(self, name: str, timeout_s: float = 15.0) -> bool:
+        """Stop one component's whole process group and wait until its port is free.
+
+        The sandbox stays recorded, so `start_component` brings the component back as it was.
+        Returns False if it was not running. Raises SandboxError if the sandbox is not up.
+        """
+        with exclusive_lock(self.layout):
+            state = self._recorded_state(name)
+            return self._stop_one(state, name, timeout_s)
+
+    def start_component(self, name: str, timeout_s: float | None = None) -> bool:
+        """Start one stopped component on its own port, with the rendered config and environment
+        of `up`; return once it answers its readiness probe (False if it was already running).
+
+        Waits `timeout_s` (default: the component's own start-up allowance). Raises SandboxError
+        naming the component and its log if it exits or is not ready in time, after stopping it.
+        """
+        with exclusive_lock(self.layout):
+            state = self._recorded_state(name)
+            record = state.components[name]
+            if is_alive(record.identity):
+                return False
+            if not is_port_free(record.port):
+                raise SandboxError(
+                    f"sandbox: cannot start {name}: its port {record.port} is held by another "
+                    "process"
+                )
+            secrets_ = Secrets(state.env["GONOGO_API_KEY"], state.env["GONOGO_REDIS_PASSWORD"])
+            ports = {component: item.port for component, item in state.components.items()}
+            spec = next(s for s in build_specs(self.layout, ports, secrets_) if s.name == name)
+            if timeout_s is not None:
+                spec = dataclasses.replace(spec, ready_within_s=timeout_s)
+            self._spawn(spec, state, append_log=True)
+            try:
+                self._wait_ready(spec, secrets_)
+            except BaseException:
+                self._stop_one(state, name, timeout_s=15.0)  # never leave it half-started
+                raise
+            return True
+
+    def _recorded_state(self, name: str) -> SandboxState:
+        if name not in COMPONENTS:
+            known = ", ".join(COMPONENTS)
+            raise SandboxError(f"sandbox: no component named {name!r} (known: {known})")
+        state = load_state(self.layout)
+        if state is None or not state.complete or name not in state.components:
+            raise SandboxError(f"sandbox: not up (no complete {_shown(self.layout.state_file)})")
+        return state
+
+    def _stop_one(self, state: SandboxState, name: str, timeout_s: float) -> bool:
+        record = state.components[name]
+        group = owned_group(record.identity)
+        if group is None:
+            return False
+        if stop_groups({group}, timeout_s):
+            raise SandboxError(
+                f"sandbox: {name} still running after SIGKILL; log: {_shown(record.log)}"
+            )
+        child = self._children.pop(name, None)
+        if child is not None:
+            child.poll()  # reap it
+        if wait_ports_free([record.port], PORT_RELEASE_WAIT_S):
+            raise SandboxError(
+                f"sandbox: {name} stopped, but its port {record.port} is still held; another "
+                "process took or inherited it"
+            )
+        return True
+
+    def _wait_ready(self, spec: ComponentSpec, secrets_: Secrets) -> None:
+        spawned_at = time.monotonic()
+        deadline = spawned_at + spec.ready_within_s
+        # _became_ready raises once the deadline passes; poll's own bound is only a backstop.
+        poll(
+            lambda: self._became_ready(spec, spawned_at, deadline, secrets_),
+            timeout_s=spec.ready_within_s + 1.0,
+            interval_s=POLL_INTERVAL_S,
+        )
 
     def _start(self, deadline: float) -> None:
         secrets_ = Secrets.generate()
@@ -124,10 +217,12 @@ class Sandbox:
         save_state(self.layout, state)
         write_env_file(self.layout, state.env)
 
-    def _spawn(self, spec: ComponentSpec, state: SandboxState) -> None:
+    def _spawn(self, spec: ComponentSpec, state: SandboxState, append_log: bool = False) -> None:
         log = self.layout.log_path(spec.name)
         try:
-            process, identity = spawn(spec.command, spec.env, log, cwd=self.layout.state_dir)
+            process, identity = spawn(
+                spec.command, spec.env, log, cwd=self.layout.state_dir, append=append_log
+            )
         except OSError as error:
             reason = error.strerror or type(error).__name__
             raise SandboxError(
@@ -136,7 +231,7 @@ class Sandbox:
             ) from None
         self._children[spec.name] = process
         record = ComponentRecord(
-            spec.name, identity.pid, identity.start_time, spec.port, spec.url, log
+            spec.name, identity.pid, identity.create_time, spec.port, spec.url, log
         )
         state.components[spec.name] = record
         save_state(self.layout, state)  # recorded before waiting: a crash now still allows down

@@ -1,17 +1,22 @@
 """Readiness probes: cheap questions a component answers only once it can serve.
 
-Plain sockets and http.client rather than httpx: polled every 50 ms during start-up, they must
-cost next to nothing (no TLS context, no proxy settings from the environment).
+http.client rather than httpx, and one redis-py connection without retries: polled every 50 ms
+during start-up, they must cost next to nothing (no TLS context, no proxy settings).
 """
 
 import http.client
-import socket
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from gonogo.redaction import Redactor
 from gonogo.sandbox.ports import LOOPBACK
 
 PROBE_TIMEOUT_S = 1.0
+_NO_RETRY = Retry(NoBackoff(), 0)
 
 
 class ReadinessProbe(Protocol):
@@ -58,18 +63,9 @@ class HttpProbe:
         return None if status == 200 else f"HTTP {status}"
 
 
-def _redis_command(*words: str) -> bytes:
-    """One command in RESP, the Redis wire protocol."""
-    parts = [f"*{len(words)}\r\n".encode()]
-    for word in words:
-        encoded = word.encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(encoded), encoded))
-    return b"".join(parts)
-
-
 @dataclass(frozen=True)
 class RedisProbe:
-    """Ready when AUTH then PING answer +OK and +PONG (a loading Redis answers -LOADING)."""
+    """Ready when PING, authenticated, answers PONG (a loading Redis answers LOADING)."""
 
     port: int
     password: str = field(repr=False)
@@ -79,20 +75,28 @@ class RedisProbe:
         return f"AUTH + PING redis://{LOOPBACK}:{self.port}"
 
     def check(self) -> str | None:
-        expected = b"+OK\r\n+PONG\r\n"
+        client = redis.Redis(
+            host=LOOPBACK,
+            port=self.port,
+            password=self.password,
+            socket_timeout=PROBE_TIMEOUT_S,
+            socket_connect_timeout=PROBE_TIMEOUT_S,
+            retry=_NO_RETRY,  # a probe asks once; the caller polls
+        )
         try:
-            with socket.create_connection((LOOPBACK, self.port), PROBE_TIMEOUT_S) as sock:
-                sock.sendall(_redis_command("AUTH", self.password) + _redis_command("PING"))
-                answer = b""
-                while len(answer) < len(expected) and not answer.startswith(b"-"):
-                    chunk = sock.recv(256)
-                    if not chunk:
-                        break
-                    answer += chunk
-        except OSError as error:
-            return _describe_os_error(error)
-        if answer == expected:
-            return None
-        # Only the first line: an error reply never echoes the password back.
-        first_line = answer.split(b"\r\n")[0].decode(errors="replace")
-        return f"answered {first_line!r}"
+            client.ping()
+        except redis.ConnectionError as error:
+            cause = error.__cause__ or error.__context__
+            if isinstance(cause, OSError):
+                return _describe_os_error(cause)
+            return self._reason(error)
+        except redis.RedisError as error:
+            return self._reason(error)
+        finally:
+            client.close()
+        return None
+
+    def _reason(self, error: redis.RedisError) -> str:
+        # Redis error replies never echo the password; masked anyway, as a message must not.
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return f"answered {Redactor([self.password])(first_line)!r}"

@@ -2,20 +2,19 @@
 process `up` started, so that `down` works from another process or after a crash of the caller.
 """
 
-import fcntl
 import json
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gonogo.control.files import locked, write_private_file
+from gonogo.control.processes import ProcessIdentity
 from gonogo.errors import SandboxError
-from gonogo.sandbox.processes import ProcessIdentity
 
-STATE_VERSION = 1
-PRIVATE_FILE_MODE = 0o600  # state.json and sandbox.env hold the master key and Redis password
+# 2: processes are named by psutil's create_time (seconds) rather than /proc clock ticks.
+STATE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -58,14 +57,14 @@ class ComponentRecord:
 
     name: str
     pid: int
-    start_time: int
+    create_time: float
     port: int
     url: str
     log: Path
 
     @property
     def identity(self) -> ProcessIdentity:
-        return ProcessIdentity(self.pid, self.start_time)
+        return ProcessIdentity(self.pid, self.create_time)
 
 
 @dataclass
@@ -74,17 +73,6 @@ class SandboxState:
     components: dict[str, ComponentRecord] = field(default_factory=dict)
     # True once every component answered readiness; False while `up` is still at work.
     complete: bool = False
-
-
-def write_private_file(path: Path, text: str) -> None:
-    """Write atomically with mode 0600 from the first byte (never readable by others)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    with os.fdopen(descriptor, "w") as stream:
-        stream.write(text)
-    os.chmod(temporary, PRIVATE_FILE_MODE)  # O_CREAT ignores the mode of an existing file
-    os.replace(temporary, path)
 
 
 def save_state(layout: SandboxLayout, state: SandboxState) -> None:
@@ -138,10 +126,5 @@ def forget_state(layout: SandboxLayout) -> None:
 @contextmanager
 def exclusive_lock(layout: SandboxLayout) -> Iterator[None]:
     """Serialise up/down on one state dir across processes (two `up`s must not interleave)."""
-    layout.state_dir.mkdir(parents=True, exist_ok=True)
-    with layout.lock_file.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with locked(layout.lock_file):
+        yield

@@ -5,12 +5,10 @@ providers, spoken to directly as an OpenAI-compatible gateway; its faults are se
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from gonogo.sandbox.fake_provider import serve_in_thread
+from tests.conftest import FakeProvider, StartFakeProvider
 
 CHECKLIST = """
 version: 1
@@ -34,29 +32,22 @@ checks:
 SECRET = "sk-fake-gateway-0123456789"
 
 
-@pytest.fixture(scope="module")
-def gateway() -> Iterator[str]:
-    with serve_in_thread("gw", models=["chat"]) as url:
-        yield url
+@pytest.fixture
+def gateway(fake_provider: StartFakeProvider) -> FakeProvider:
+    return fake_provider("gw", models=["chat"])
 
 
 @pytest.fixture
 def gate(
-    pytester: pytest.Pytester, gateway: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[pytest.Pytester]:
+    pytester: pytest.Pytester, gateway: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
     monkeypatch.setenv("FAKE_GATEWAY_KEY", SECRET)
-    pytester.makefile(".yaml", checklist=CHECKLIST.format(url=gateway))
-    httpx.post(f"{gateway}/admin/reset").raise_for_status()
-    yield pytester
-    httpx.post(f"{gateway}/admin/reset").raise_for_status()
+    pytester.makefile(".yaml", checklist=CHECKLIST.format(url=gateway.url))
+    return pytester
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest("-p", "gonogo.plugin", "checklist.yaml", *args)
-
-
-def fault(gateway: str, **faults: object) -> None:
-    httpx.put(f"{gateway}/admin/faults", json=faults).raise_for_status()
 
 
 def test_a_healthy_gateway_is_go(gate: pytest.Pytester) -> None:
@@ -67,9 +58,9 @@ def test_a_healthy_gateway_is_go(gate: pytest.Pytester) -> None:
 
 
 def test_500s_fail_with_the_status_and_the_gateways_words(
-    gate: pytest.Pytester, gateway: str
+    gate: pytest.Pytester, gateway: FakeProvider
 ) -> None:
-    fault(gateway, error_rate=1.0, error_status=503)
+    gateway.set_faults(error_rate=1.0, error_status=503)
     result = run(gate, "-k", "smoke")
     assert result.ret == 1
     result.assert_outcomes(failed=1)
@@ -81,8 +72,10 @@ def test_500s_fail_with_the_status_and_the_gateways_words(
     )
 
 
-def test_a_hanging_gateway_fails_within_the_timeout(gate: pytest.Pytester, gateway: str) -> None:
-    fault(gateway, error_rate=1.0, error_kind="hang")
+def test_a_hanging_gateway_fails_within_the_timeout(
+    gate: pytest.Pytester, gateway: FakeProvider
+) -> None:
+    gateway.set_faults(error_rate=1.0, error_kind="hang")
     started = time.monotonic()
     result = run(gate, "-k", "smoke")
     elapsed = time.monotonic() - started
@@ -93,8 +86,10 @@ def test_a_hanging_gateway_fails_within_the_timeout(gate: pytest.Pytester, gatew
     assert elapsed < 10  # two requests of 1 s each, not a hang
 
 
-def test_a_reset_connection_fails_with_a_reason(gate: pytest.Pytester, gateway: str) -> None:
-    fault(gateway, error_rate=1.0, error_kind="reset")
+def test_a_reset_connection_fails_with_a_reason(
+    gate: pytest.Pytester, gateway: FakeProvider
+) -> None:
+    gateway.set_faults(error_rate=1.0, error_kind="reset")
     result = run(gate, "-k", "smoke")
     assert result.ret == 1
     result.stdout.fnmatch_lines(
@@ -102,8 +97,8 @@ def test_a_reset_connection_fails_with_a_reason(gate: pytest.Pytester, gateway: 
     )
 
 
-def test_garbage_fails_as_not_a_completion(gate: pytest.Pytester, gateway: str) -> None:
-    fault(gateway, error_rate=1.0, error_kind="garbage")
+def test_garbage_fails_as_not_a_completion(gate: pytest.Pytester, gateway: FakeProvider) -> None:
+    gateway.set_faults(error_rate=1.0, error_kind="garbage")
     result = run(gate, "-k", "smoke")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*plain: * (not a chat completion: *"])
@@ -138,8 +133,8 @@ def test_warnings_alone_are_go_with_caveats(gate: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*gonogo verdict: GO WITH CAVEATS*", "warning failed: ready"])
 
 
-def test_the_key_never_reaches_the_output(gate: pytest.Pytester, gateway: str) -> None:
-    fault(gateway, error_rate=1.0)
+def test_the_key_never_reaches_the_output(gate: pytest.Pytester, gateway: FakeProvider) -> None:
+    gateway.set_faults(error_rate=1.0)
     result = run(gate, "-rA", "--junitxml=junit.xml")
     everything = result.stdout.str() + result.stderr.str()
     everything += (gate.path / "junit.xml").read_text()

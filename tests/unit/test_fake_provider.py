@@ -2,7 +2,6 @@
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,35 +11,23 @@ from typing import Any
 import httpx
 import pytest
 
-from gonogo.sandbox.fake_provider import serve_in_thread
+from gonogo.waiting import poll
+from tests.conftest import FakeProvider, StartFakeProvider
 
 KEY = {"Authorization": "Bearer sk-test"}
 ASK = {"model": "fake-alpha", "messages": [{"role": "user", "content": "say hello please"}]}
-
-
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with serve_in_thread("alpha") as url:
-        yield url
+ROUTE = {"x-portkey-provider": "alpha", "x-portkey-config": "cfg-1"}
 
 
 @pytest.fixture
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+def alpha(fake_provider: StartFakeProvider) -> FakeProvider:
+    return fake_provider("alpha")
 
 
 @pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=5.0, trust_env=False) as client:
+def client(alpha: FakeProvider) -> Iterator[httpx.Client]:
+    with alpha.client() as client:
         yield client
-        client.post("/admin/reset").raise_for_status()
-
-
-def _faults(client: httpx.Client, **faults: Any) -> None:
-    client.put("/admin/faults", json=faults).raise_for_status()
 
 
 def _events(text: str) -> list[str]:
@@ -134,12 +121,12 @@ def test_garbage_request_is_400(client: httpx.Client, body: bytes) -> None:
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-def test_admin_faults_patch_get_and_reset(client: httpx.Client) -> None:
+def test_admin_faults_patch_get_and_reset(alpha: FakeProvider, client: httpx.Client) -> None:
     defaults = client.get("/admin/faults").json()
     assert defaults["error_rate"] == 0
     assert defaults["error_status"] == 500
-    _faults(client, latency_ms=5, error_kind="garbage")
-    _faults(client, error_rate=0.5)
+    alpha.set_faults(latency_ms=5, error_kind="garbage")
+    alpha.set_faults(error_rate=0.5)
     faults = client.get("/admin/faults").json()
     assert faults == {**defaults, "latency_ms": 5, "error_kind": "garbage", "error_rate": 0.5}
     assert client.post("/admin/reset").json() == defaults
@@ -157,7 +144,9 @@ def test_admin_faults_patch_get_and_reset(client: httpx.Client) -> None:
         {"latecny_ms": 10},
     ],
 )
-def test_admin_rejects_bad_faults(client: httpx.Client, patch: dict[str, Any]) -> None:
+def test_admin_rejects_bad_faults(
+    alpha: FakeProvider, client: httpx.Client, patch: dict[str, Any]
+) -> None:
     response = client.put("/admin/faults", json=patch)
     assert response.status_code == 422
     assert response.json()["detail"]
@@ -168,8 +157,10 @@ def test_admin_rejects_a_non_object(client: httpx.Client) -> None:
     assert client.put("/admin/faults", content=b"[1]").status_code == 400
 
 
-def test_error_rate_one_always_fails_with_the_status(client: httpx.Client) -> None:
-    _faults(client, error_rate=1.0, error_status=503)
+def test_error_rate_one_always_fails_with_the_status(
+    alpha: FakeProvider, client: httpx.Client
+) -> None:
+    alpha.set_faults(error_rate=1.0, error_status=503)
     for _ in range(5):
         response = client.post("/v1/chat/completions", json=ASK, headers=KEY)
         assert response.status_code == 503
@@ -177,28 +168,28 @@ def test_error_rate_one_always_fails_with_the_status(client: httpx.Client) -> No
         assert response.json()["error"]["type"] == "server_error"
 
 
-def test_error_rate_zero_never_fails(client: httpx.Client) -> None:
-    _faults(client, error_rate=0.0, error_kind="reset")
+def test_error_rate_zero_never_fails(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(error_rate=0.0, error_kind="reset")
     for _ in range(20):
         assert client.post("/v1/chat/completions", json=ASK, headers=KEY).status_code == 200
 
 
-def test_hang_never_answers(client: httpx.Client) -> None:
-    _faults(client, error_rate=1.0, error_kind="hang")
+def test_hang_never_answers(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(error_rate=1.0, error_kind="hang")
     with pytest.raises(httpx.ReadTimeout):
         client.post("/v1/chat/completions", json=ASK, headers=KEY, timeout=0.2)
 
 
-def test_reset_drops_the_connection(client: httpx.Client) -> None:
-    _faults(client, error_rate=1.0, error_kind="reset")
+def test_reset_drops_the_connection(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(error_rate=1.0, error_kind="reset")
     with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
         client.post("/v1/chat/completions", json=ASK, headers=KEY)
-    _faults(client, error_rate=0.0)
+    alpha.set_faults(error_rate=0.0)
     assert client.post("/v1/chat/completions", json=ASK, headers=KEY).status_code == 200
 
 
-def test_garbage_is_not_json(client: httpx.Client) -> None:
-    _faults(client, error_rate=1.0, error_kind="garbage")
+def test_garbage_is_not_json(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(error_rate=1.0, error_kind="garbage")
     response = client.post("/v1/chat/completions", json=ASK, headers=KEY)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -206,14 +197,14 @@ def test_garbage_is_not_json(client: httpx.Client) -> None:
         response.json()
 
 
-def test_faults_leave_other_endpoints_alone(client: httpx.Client) -> None:
-    _faults(client, error_rate=1.0, error_kind="reset")
+def test_faults_leave_other_endpoints_alone(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(error_rate=1.0, error_kind="reset")
     assert client.get("/health").json() == {"status": "ok", "provider": "alpha"}
     assert [m["id"] for m in client.get("/v1/models").json()["data"]] == ["fake-alpha"]
 
 
-def test_ttft_delays_the_first_token(client: httpx.Client) -> None:
-    _faults(client, ttft_ms=150)
+def test_ttft_delays_the_first_token(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(ttft_ms=150)
     ask = {**ASK, "stream": True}
     started = time.perf_counter()
     with client.stream("POST", "/v1/chat/completions", json=ask, headers=KEY) as response:
@@ -223,15 +214,15 @@ def test_ttft_delays_the_first_token(client: httpx.Client) -> None:
     assert time.perf_counter() - started >= 0.15
 
 
-def test_latency_delays_the_answer(client: httpx.Client) -> None:
-    _faults(client, latency_ms=100)
+def test_latency_delays_the_answer(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(latency_ms=100)
     started = time.perf_counter()
     assert client.post("/v1/chat/completions", json=ASK, headers=KEY).status_code == 200
     assert time.perf_counter() - started >= 0.1
 
 
-def test_metrics_count_requests(client: httpx.Client) -> None:
-    _faults(client, error_rate=0.5)
+def test_metrics_count_requests(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(error_rate=0.5)
     client.post("/v1/chat/completions", json={**ASK, "model": "nope"}, headers=KEY)
     text = client.get("/metrics").text
     assert 'fake_provider_requests_total{model="unknown",provider="alpha",status="404"' in text
@@ -239,32 +230,105 @@ def test_metrics_count_requests(client: httpx.Client) -> None:
     assert 'fake_provider_faults_error_rate{provider="alpha"} 0.5' in text
 
 
-def test_models_and_name_are_configurable() -> None:
-    with serve_in_thread("beta", ["m1", "m2"]) as url, httpx.Client(base_url=url) as client:
+def test_models_and_name_are_configurable(fake_provider: StartFakeProvider) -> None:
+    with fake_provider("beta", ["m1", "m2"]).client() as client:
         assert [m["id"] for m in client.get("/v1/models").json()["data"]] == ["m1", "m2"]
         response = client.post("/v1/chat/completions", json={**ASK, "model": "m2"}, headers=KEY)
         assert response.headers["x-fake-provider"] == "beta"
         assert response.json()["choices"][0]["message"]["content"].startswith("Hello from beta.")
 
 
-def test_command_line_serves_and_stops_on_sigterm(unused_port: int) -> None:
+def test_stats_count_completion_requests_by_status(
+    alpha: FakeProvider, client: httpx.Client
+) -> None:
+    assert alpha.stats() == {"requests": 0, "by_status": {}}
+    client.post("/v1/chat/completions", json=ASK, headers=KEY)
+    client.post("/v1/chat/completions", json={**ASK, "stream": True}, headers=KEY)
+    client.post("/v1/chat/completions", json=ASK)  # no key: 401
+    client.get("/v1/models")  # not a completion: not counted
+    client.get("/health")
+    assert alpha.stats() == {"requests": 3, "by_status": {"200": 2, "401": 1}}
+
+
+def test_stats_survive_a_fault_reset_and_have_their_own(
+    alpha: FakeProvider, client: httpx.Client
+) -> None:
+    alpha.set_faults(error_rate=1.0, error_status=503)
+    client.post("/v1/chat/completions", json=ASK, headers=KEY)
+    alpha.reset()
+    assert alpha.stats() == {"requests": 1, "by_status": {"503": 1}}
+    assert client.post("/admin/stats/reset").json() == {"requests": 0, "by_status": {}}
+    assert alpha.stats()["requests"] == 0
+
+
+def test_required_headers_let_a_routed_request_through(fake_provider: StartFakeProvider) -> None:
+    with fake_provider("alpha", required_headers=ROUTE).client(headers=ROUTE) as client:
+        assert client.get("/v1/models").status_code == 200
+        response = client.post("/v1/chat/completions", json=ASK, headers=KEY)
+        assert response.status_code == 200
+        assert response.json()["choices"][0]["message"]["content"].startswith("Hello from alpha")
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ({}, "missing required header 'x-portkey-provider'"),
+        ({"x-portkey-provider": "alpha"}, "missing required header 'x-portkey-config'"),
+        ({**ROUTE, "X-Portkey-Config": "cfg-2"}, "header 'x-portkey-config' does not have"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/v1/models"), ("POST", "/v1/chat/completions")]
+)
+def test_a_request_without_a_required_header_is_400_naming_it(
+    fake_provider: StartFakeProvider, headers: dict[str, str], said: str, method: str, path: str
+) -> None:
+    provider = fake_provider("alpha", required_headers=ROUTE)
+    with provider.client() as client:
+        response = client.request(method, path, json=ASK, headers={**KEY, **headers})
+        assert client.get("/health").status_code == 200  # only the /v1/ routes need them
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"].startswith(said)
+    assert "cfg-1" not in response.text  # the expected value is never echoed
+
+
+def test_command_line_serves_and_stops_on_sigterm(closed_port: int) -> None:
     command = [sys.executable, "-m", "gonogo.sandbox.fake_provider", "--name", "gamma"]
-    process = subprocess.Popen([*command, "--port", str(unused_port), "--models", "g1,g2"])
+    options = ["--models", "g1,g2", "--require-header", "x-route=gamma"]
+    process = subprocess.Popen([*command, "--port", str(closed_port), *options])
     try:
-        url = f"http://127.0.0.1:{unused_port}"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                health = httpx.get(f"{url}/health", trust_env=False)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the fake provider did not start"
-                time.sleep(0.05)
+        url = f"http://127.0.0.1:{closed_port}"
+        health = poll(lambda: _answer(f"{url}/health"), timeout_s=10)
+        assert health is not None, "the fake provider did not start"
         assert health.json() == {"status": "ok", "provider": "gamma"}
-        assert len(httpx.get(f"{url}/v1/models", trust_env=False).json()["data"]) == 2
+        assert httpx.get(f"{url}/v1/models", trust_env=False).status_code == 400
+        routed = httpx.get(f"{url}/v1/models", headers={"X-Route": "gamma"}, trust_env=False)
+        assert len(routed.json()["data"]) == 2
         process.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal to report it to the parent.
         assert process.wait(timeout=5) in (0, -signal.SIGTERM)
     finally:
         process.kill()
         process.wait()
+
+
+def test_command_line_rejects_a_malformed_header() -> None:
+    command = [sys.executable, "-m", "gonogo.sandbox.fake_provider", "--name", "gamma"]
+    result = subprocess.run(
+        [*command, "--port", "1", "--require-header", "no-equals-sign"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "expected NAME=VALUE, got 'no-equals-sign'" in result.stderr
+
+
+def _answer(url: str) -> httpx.Response | None:
+    try:
+        return httpx.get(url, trust_env=False)
+    except httpx.TransportError:
+        return None

@@ -1,11 +1,6 @@
-"""A fake OpenAI-compatible provider: the sandbox puts LiteLLM in front of a few of these.
-
-Real providers cannot be reached from here, so each fake answers /v1/chat/completions
-deterministically and lets chaos steps inject faults (latency, errors, hangs, resets, garbage)
-through /admin/faults. It must never be the bottleneck, so the completion route is raw ASGI.
-
-    python -m gonogo.sandbox.fake_provider --name alpha --port 8123 [--host H] [--models a,b]
-"""
+"""The fake provider's server: the raw ASGI completion route (the hot path), /v1/models,
+health, Prometheus metrics, the admin routes that inject faults and count requests, and the
+command line that the sandbox runs."""
 
 from __future__ import annotations
 
@@ -16,12 +11,10 @@ import json
 import random
 import socket
 import struct
-import threading
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections import Counter as Tally
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
 import uvicorn
 from prometheus_client import (
@@ -32,36 +25,19 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from gonogo.errors import SandboxError
+from gonogo.sandbox.fake_provider import wire
+from gonogo.sandbox.fake_provider.faults import HANG_LIMIT_S, Faults
+from gonogo.sandbox.fake_provider.wire import ChatRequest, Reject
 
-# A hang ends when the client goes away; this bound only keeps a forgotten one from living forever.
-HANG_LIMIT_S = 3600.0
 # Seconds a stopping server waits for requests in flight, so that a hung one cannot keep it up.
 GRACEFUL_SHUTDOWN_S = 1
-ANSWER_TAIL = "This answer is deterministic and comes from a fake provider."
-MAX_DELAY_MS = HANG_LIMIT_S * 1000
-
-ErrorKind = Literal["status", "hang", "reset", "garbage"]
-
-
-class Faults(BaseModel):
-    """How /v1/chat/completions misbehaves; PUT /admin/faults patches it, /admin/reset clears it."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    latency_ms: float = Field(0.0, ge=0, le=MAX_DELAY_MS)
-    ttft_ms: float = Field(0.0, ge=0, le=MAX_DELAY_MS)
-    inter_token_ms: float = Field(0.0, ge=0, le=MAX_DELAY_MS)
-    error_rate: float = Field(0.0, ge=0.0, le=1.0)
-    error_status: int = Field(500, ge=400, le=599)
-    error_kind: ErrorKind = "status"
 
 
 class _Metrics:
@@ -97,98 +73,44 @@ class _Metrics:
 
 
 @dataclass
+class _Stats:
+    """Chat completion requests received, by outcome; reset only by POST /admin/stats/reset,
+    so that a check can prove a provider was (not) called while faults come and go."""
+
+    by_status: Tally[str] = field(default_factory=Tally)
+
+    def as_json(self) -> dict[str, object]:
+        return {"requests": sum(self.by_status.values()), "by_status": dict(self.by_status)}
+
+
+@dataclass
 class _Provider:
     """The mutable state of one fake provider; only its event loop touches it."""
 
     name: str
     models: tuple[str, ...]
+    required_headers: dict[str, str] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
     rng: random.Random = field(default_factory=random.Random)
+    stats: _Stats = field(default_factory=_Stats)
 
     def __post_init__(self) -> None:
         self.metrics = _Metrics(self.name)
         self.header = (b"x-fake-provider", self.name.encode())
+        # Header names are matched as ASGI gives them: in lower case.
+        self.required_headers = {k.lower(): v for k, v in self.required_headers.items()}
 
     def set_faults(self, faults: Faults) -> None:
         self.faults = faults
         self.metrics.error_rate.labels(self.name).set(faults.error_rate)
 
-
-class _Reject(Exception):
-    """An OpenAI-style error answer, raised from anywhere in the request's handling."""
-
-    def __init__(self, status: int, message: str, code: str | None, kind: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.kind = kind or ("server_error" if status >= 500 else "invalid_request_error")
-
-
-@dataclass(frozen=True)
-class _ChatRequest:
-    model: str
-    stream: bool
-    include_usage: bool
-    max_words: int | None
-    prompt_tokens: int
+    def record(self, model: str, status: str, stream: bool, seconds: float) -> None:
+        self.metrics.observe(model, status, stream, seconds)
+        self.stats.by_status[status] += 1
 
 
 class _Gone(Exception):
     """The client disconnected before its request was even read."""
-
-
-def _error(reject: _Reject) -> dict[str, Any]:
-    error = {"message": reject.message, "type": reject.kind, "param": None, "code": reject.code}
-    return {"error": error}
-
-
-def _words(text: Any) -> int:
-    """Whitespace word count of a message content: a string or a list of text parts."""
-    if isinstance(text, str):
-        return len(text.split())
-    if isinstance(text, list):
-        return sum(_words(part.get("text")) for part in text if isinstance(part, dict))
-    return 0
-
-
-def _max_words(body: dict[str, Any]) -> int | None:
-    limits = [body.get("max_tokens"), body.get("max_completion_tokens")]
-    for limit in limits:
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise _Reject(400, "max_tokens must be an integer", "invalid_value")
-    present = [limit for limit in limits if limit is not None]
-    return max(1, min(present)) if present else None
-
-
-def _parse(raw: bytes) -> _ChatRequest:
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise _Reject(400, "the body is not valid JSON", "invalid_json") from None
-    if not isinstance(body, dict) or not isinstance(body.get("model"), str):
-        raise _Reject(400, "the body must be an object with a string 'model'", "invalid_value")
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise _Reject(400, "'messages' must be a non-empty list", "invalid_value")
-    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
-        raise _Reject(400, "each message must be an object with a string 'role'", "invalid_value")
-    options = body.get("stream_options")
-    return _ChatRequest(
-        model=body["model"],
-        stream=body.get("stream") is True,
-        include_usage=isinstance(options, dict) and options.get("include_usage") is True,
-        max_words=_max_words(body),
-        prompt_tokens=sum(_words(m.get("content")) for m in messages),
-    )
-
-
-def _authorized(scope: Scope) -> bool:
-    for key, value in scope["headers"]:
-        if key == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return scheme.lower() == "bearer" and bool(token.strip())
-    return False
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -248,39 +170,38 @@ class _Completions:
             request = await self._accept(scope, receive)
             model, stream = request.model, request.stream
             status = await self._answer(request, client, receive, send)
-        except _Reject as reject:
+        except Reject as reject:
             status = str(reject.status)
-            body = json.dumps(_error(reject), separators=(",", ":")).encode()
-            await self._send(send, reject.status, body, b"application/json")
+            await self._send(send, reject.status, reject.encoded(), b"application/json")
         except _Gone:
             status = "disconnected"
         finally:
             client.close()
-            self.provider.metrics.observe(model, status, stream, time.perf_counter() - started)
+            self.provider.record(model, status, stream, time.perf_counter() - started)
 
-    async def _accept(self, scope: Scope, receive: Receive) -> _ChatRequest:
+    async def _accept(self, scope: Scope, receive: Receive) -> ChatRequest:
         raw = await _read_body(receive)
-        if not _authorized(scope):
-            raise _Reject(401, "missing or malformed bearer API key", "invalid_api_key")
-        request = _parse(raw)
+        wire.check_required_headers(scope["headers"], self.provider.required_headers)
+        wire.check_bearer(scope["headers"])
+        request = wire.parse_chat_request(raw)
         if request.model not in self.provider.models:
             message = f"The model `{request.model}` does not exist or you do not have access to it."
-            raise _Reject(404, message, "model_not_found")
+            raise Reject(404, message, "model_not_found")
         return request
 
     async def _answer(
-        self, request: _ChatRequest, client: _Client, receive: Receive, send: Send
+        self, request: ChatRequest, client: _Client, receive: Receive, send: Send
     ) -> str:
         faults = self.provider.faults
         if await client.wait(faults.latency_ms / 1000):
             return "disconnected"
         if self.provider.rng.random() < faults.error_rate:
             return await self._fail(faults, client, receive, send)
-        words = self._words(request.max_words)
+        words = wire.answer_words(self.provider.name, request.max_words)
         if request.stream:
             await self._stream(request, words, faults, client, send)
         else:
-            await self._send(send, 200, self._completion(request, words), b"application/json")
+            await self._send(send, 200, wire.completion(request, words), b"application/json")
         return "200"
 
     async def _fail(self, faults: Faults, client: _Client, receive: Receive, send: Send) -> str:
@@ -288,8 +209,8 @@ class _Completions:
             if await client.wait(HANG_LIMIT_S):
                 return "hang"
             if client.stopping:
-                raise _Reject(503, "the fake provider is shutting down", "shutting_down")
-            raise _Reject(504, "the fake provider hung for its whole limit", "fault_hang")
+                raise Reject(503, "the fake provider is shutting down", "shutting_down")
+            raise Reject(504, "the fake provider hung for its whole limit", "fault_hang")
         if faults.error_kind == "reset":
             await _reset(receive, send, client)
             return "reset"
@@ -299,37 +220,19 @@ class _Completions:
         status = faults.error_status
         code = "rate_limit_exceeded" if status == 429 else "fault_injected"
         kind = "rate_limit_error" if status == 429 else ""
-        raise _Reject(status, f"injected fault: HTTP {status}", code, kind)
-
-    def _words(self, max_words: int | None) -> list[str]:
-        words = f"Hello from {self.provider.name}. {ANSWER_TAIL}".split()
-        return words if max_words is None else words[:max_words]
-
-    def _completion(self, request: _ChatRequest, words: list[str]) -> bytes:
-        message = {"role": "assistant", "content": " ".join(words)}
-        choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
-        answer = {
-            "id": _completion_id(),
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": request.model,
-            "choices": [choice],
-            "usage": _usage(request.prompt_tokens, len(words)),
-        }
-        return json.dumps(answer, separators=(",", ":")).encode()
+        raise Reject(status, f"injected fault: HTTP {status}", code, kind)
 
     async def _stream(
-        self, request: _ChatRequest, words: list[str], faults: Faults, client: _Client, send: Send
+        self, request: ChatRequest, words: list[str], faults: Faults, client: _Client, send: Send
     ) -> None:
         headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [*headers, self.provider.header],
-            }
-        )
-        chunk = _Chunker(request.model)
+        start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*headers, self.provider.header],
+        }
+        await send(start)
+        chunk = wire.Chunker(request.model)
         await _event(send, chunk({"role": "assistant", "content": ""}, None))
         delay = faults.ttft_ms
         for index, word in enumerate(words):
@@ -339,8 +242,8 @@ class _Completions:
             delay = faults.inter_token_ms
         await _event(send, chunk({}, "stop"))
         if request.include_usage:
-            await _event(send, chunk.usage(_usage(request.prompt_tokens, len(words))))
-        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
+            await _event(send, chunk.usage(wire.usage(request.prompt_tokens, len(words))))
+        await send({"type": "http.response.body", "body": wire.STREAM_END})
 
     async def _send(self, send: Send, status: int, body: bytes, content_type: bytes) -> None:
         headers = [
@@ -352,42 +255,9 @@ class _Completions:
         await send({"type": "http.response.body", "body": body})
 
 
-class _Chunker:
-    """The chat.completion.chunk objects of one stream: same id, created and model throughout."""
-
-    def __init__(self, model: str) -> None:
-        self.base = {
-            "id": _completion_id(),
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": model,
-        }
-
-    def __call__(self, delta: dict[str, str], finish_reason: str | None) -> dict[str, Any]:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        return {**self.base, "choices": [choice]}
-
-    def usage(self, usage: dict[str, int]) -> dict[str, Any]:
-        return {**self.base, "choices": [], "usage": usage}
-
-
-def _completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
-
-
-def _usage(prompt: int, completion: int) -> dict[str, int]:
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
-
-
-async def _event(send: Send, chunk: dict[str, Any]) -> None:
-    data = json.dumps(chunk, separators=(",", ":"))
-    await send(
-        {"type": "http.response.body", "body": f"data: {data}\n\n".encode(), "more_body": True}
-    )
+async def _event(send: Send, chunk: dict[str, object]) -> None:
+    body = wire.server_sent_event(chunk)
+    await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
 async def _reset(receive: Receive, send: Send, client: _Client) -> None:
@@ -421,14 +291,32 @@ async def _truncate(send: Send) -> None:
     await send({"type": "http.response.body", "body": b"{", "more_body": True})
 
 
-def build_app(name: str, models: Sequence[str] | None = None) -> Starlette:
-    """The ASGI app of one fake provider called `name`, serving `models` (default fake-<name>)."""
-    provider = _Provider(name, tuple(models) if models else (f"fake-{name}",))
+def _rejected(reject: Reject, **extra: object) -> Response:
+    return JSONResponse({**reject.body(), **extra}, status_code=reject.status)
+
+
+def build_app(
+    name: str,
+    models: Sequence[str] | None = None,
+    required_headers: Mapping[str, str] | None = None,
+) -> Starlette:
+    """The ASGI app of one fake provider called `name`, serving `models` (default fake-<name>).
+
+    `required_headers` (name -> value) must be on every /v1/ request, else 400: a stand-in for
+    gateways that route by header (Portkey's x-portkey-provider, for instance).
+    """
+    provider = _Provider(
+        name, tuple(models) if models else (f"fake-{name}",), dict(required_headers or {})
+    )
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "provider": name})
 
-    async def list_models(_: Request) -> Response:
+    async def list_models(request: Request) -> Response:
+        try:
+            wire.check_required_headers(request.scope["headers"], provider.required_headers)
+        except Reject as reject:
+            return _rejected(reject)
         data = [
             {"id": m, "object": "model", "created": 0, "owned_by": name} for m in provider.models
         ]
@@ -437,6 +325,17 @@ def build_app(name: str, models: Sequence[str] | None = None) -> Starlette:
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(provider.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    routes = [
+        Route("/v1/chat/completions", _Completions(provider), methods=["POST"]),
+        Route("/v1/models", list_models),
+        Route("/health", health),
+        Route("/metrics", metrics),
+        *_admin_routes(provider),
+    ]
+    return Starlette(routes=routes)
+
+
+def _admin_routes(provider: _Provider) -> list[Route]:
     async def get_faults(_: Request) -> Response:
         return JSONResponse(provider.faults.model_dump())
 
@@ -447,16 +346,20 @@ def build_app(name: str, models: Sequence[str] | None = None) -> Starlette:
         provider.set_faults(Faults())
         return JSONResponse(provider.faults.model_dump())
 
-    routes = [
-        Route("/v1/chat/completions", _Completions(provider), methods=["POST"]),
-        Route("/v1/models", list_models),
-        Route("/health", health),
-        Route("/metrics", metrics),
+    async def get_stats(_: Request) -> Response:
+        return JSONResponse(provider.stats.as_json())
+
+    async def reset_stats(_: Request) -> Response:
+        provider.stats = _Stats()
+        return JSONResponse(provider.stats.as_json())
+
+    return [
         Route("/admin/faults", get_faults, methods=["GET"]),
         Route("/admin/faults", put_faults, methods=["PUT"]),
         Route("/admin/reset", reset, methods=["POST"]),
+        Route("/admin/stats", get_stats, methods=["GET"]),
+        Route("/admin/stats/reset", reset_stats, methods=["POST"]),
     ]
-    return Starlette(routes=routes)
 
 
 async def _put_faults(provider: _Provider, request: Request) -> Response:
@@ -465,20 +368,18 @@ async def _put_faults(provider: _Provider, request: Request) -> Response:
     except ValueError:
         patch = None
     if not isinstance(patch, dict):
-        reject = _Reject(400, "the body must be a JSON object of faults", "invalid_json")
-        return JSONResponse(_error(reject), status_code=400)
+        return _rejected(Reject(400, "the body must be a JSON object of faults", "invalid_json"))
     try:
         faults = Faults.model_validate({**provider.faults.model_dump(), **patch})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        reject = _Reject(422, f"invalid faults: {problems}", "invalid_faults")
-        detail = json.loads(exc.json(include_url=False))
-        return JSONResponse({**_error(reject), "detail": detail}, status_code=422)
+        reject = Reject(422, f"invalid faults: {problems}", "invalid_faults")
+        return _rejected(reject, detail=json.loads(exc.json(include_url=False)))
     provider.set_faults(faults)
     return JSONResponse(faults.model_dump())
 
 
-def _config(app: Starlette, host: str, port: int = 0) -> uvicorn.Config:
+def server_config(app: Starlette, host: str, port: int = 0) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
@@ -491,40 +392,11 @@ def _config(app: Starlette, host: str, port: int = 0) -> uvicorn.Config:
     )
 
 
-@contextlib.contextmanager
-def serve_in_thread(name: str = "alpha", models: Sequence[str] | None = None) -> Iterator[str]:
-    """Runs a fake provider on a free 127.0.0.1 port in a daemon thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(_config(build_app(name, models), "127.0.0.1"))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"fake-{name}", daemon=True
-    )
-    thread.start()
-    try:
-        _wait_ready(url, thread)
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-def _wait_ready(url: str, thread: threading.Thread, timeout: float = 10.0) -> None:
-    import httpx  # here, as it costs the command line a third of a second to import
-
-    deadline = time.monotonic() + timeout
-    with httpx.Client(trust_env=False, timeout=1.0) as client:  # no proxy for loopback
-        while time.monotonic() < deadline:
-            if not thread.is_alive():
-                raise SandboxError(f"fake provider at {url} stopped while starting; see its log")
-            with contextlib.suppress(httpx.HTTPError):
-                if client.get(f"{url}/health").status_code == 200:
-                    return
-            time.sleep(0.02)
-    raise SandboxError(f"fake provider at {url} did not answer /health within {timeout:.0f} s")
+def _header(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -533,14 +405,19 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--models", default="", help="comma-separated; default fake-<name>")
+    parser.add_argument(
+        "--require-header",
+        type=_header,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a header every /v1/ request must carry (repeatable)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    uvicorn.Server(_config(build_app(args.name, models), args.host, args.port)).run()
-
-
-if __name__ == "__main__":
-    main()
+    app = build_app(args.name, models, dict(args.require_header))
+    uvicorn.Server(server_config(app, args.host, args.port)).run()

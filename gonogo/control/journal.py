@@ -1,0 +1,157 @@
+"""The journal of world-changing actions: what was changed, and how to put it back.
+
+An entry is written BEFORE its action is applied, so a run killed at any point (kill -9 too)
+leaves a journal that says what may need undoing; `gonogo chaos restore` or the next run replays
+the pending entries. Every write rewrites the whole file atomically (temporary file, fsync,
+rename) under an exclusive flock, so readers never see half an entry and concurrent writers
+never lose one.
+
+Undo data is replayed by a fresh process, possibly another user's shell: it must hold no secret
+(a command reads a secret from its environment, `$VAR`, rather than carrying it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gonogo.control.files import locked, write_private_file
+from gonogo.errors import GonogoError
+
+
+class JournalError(GonogoError):
+    """The journal file cannot be read or written; the message names it."""
+
+
+class _Undo(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SandboxStartUndo(_Undo):
+    """Start a sandbox component that an action stopped."""
+
+    kind: Literal["sandbox_start"] = "sandbox_start"
+    component: str
+    state_dir: Path
+
+
+class CommandUndo(_Undo):
+    """Run a shell command line (its exit status 0 means undone)."""
+
+    kind: Literal["command"] = "command"
+    command: str
+    timeout_s: float = Field(30.0, gt=0)
+
+
+class HttpUndo(_Undo):
+    """Send one HTTP request, e.g. POST a fake provider's /admin/reset (a 2xx means undone)."""
+
+    kind: Literal["http"] = "http"
+    method: str = "POST"
+    url: str
+    timeout_s: float = Field(10.0, gt=0)
+
+
+class RestoreFileUndo(_Undo):
+    """Put back a file from its backup, whose sha256 was taken before the file was changed."""
+
+    kind: Literal["restore_file"] = "restore_file"
+    path: Path
+    backup: Path
+    sha256: str
+
+
+Undo = Annotated[
+    SandboxStartUndo | CommandUndo | HttpUndo | RestoreFileUndo, Field(discriminator="kind")
+]
+
+
+class JournalEntry(BaseModel):
+    """One recorded action: what it touched, what it did, and how to undo it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    target: str  # what was changed, e.g. "sandbox/alpha"
+    action: str  # what was done to it, e.g. "stop"
+    undo: Undo
+    recorded_at: float  # seconds since the epoch
+    undone_at: float | None = None
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    entries: list[JournalEntry] = Field(default_factory=list)
+
+
+class Journal:
+    """The journal file at `path` (mode 0600); its lock file sits next to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock_path = self.path.with_name(f".{self.path.name}.lock")
+
+    def record(self, target: str, action: str, undo: Undo) -> JournalEntry:
+        """Write the entry durably; apply the action only after this returns."""
+        entry = JournalEntry(
+            id=uuid.uuid4().hex, target=target, action=action, undo=undo, recorded_at=time.time()
+        )
+        with locked(self._lock_path):
+            document = self._read()
+            document.entries.append(entry)
+            self._write(document)
+        return entry
+
+    def mark_undone(self, entry: JournalEntry) -> None:
+        """Mark the entry as undone (a no-op if it already is, or the journal was cleared)."""
+        with locked(self._lock_path):
+            document = self._read()
+            document.entries = [
+                item.model_copy(update={"undone_at": time.time()})
+                if item.id == entry.id and item.undone_at is None
+                else item
+                for item in document.entries
+            ]
+            self._write(document)
+
+    def pending(self) -> list[JournalEntry]:
+        """Entries recorded and not undone, newest first (the order to undo them in)."""
+        with locked(self._lock_path):
+            entries = self._read().entries
+        return [entry for entry in reversed(entries) if entry.undone_at is None]
+
+    def entries(self) -> list[JournalEntry]:
+        """Every entry, oldest first, undone ones included (for reports)."""
+        with locked(self._lock_path):
+            return self._read().entries
+
+    def clear(self) -> None:
+        """Forget every entry (once all are undone, or on purpose)."""
+        with locked(self._lock_path):
+            self.path.unlink(missing_ok=True)
+
+    def _read(self) -> _Document:
+        try:
+            return _Document.model_validate_json(self.path.read_bytes())
+        except FileNotFoundError:
+            return _Document()
+        except (OSError, ValidationError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not a gonogo journal"
+            raise JournalError(
+                f"journal {self.path}: cannot read it ({reason}); undo its actions by hand, "
+                "then delete it"
+            ) from None
+
+    def _write(self, document: _Document) -> None:
+        text = json.dumps(document.model_dump(mode="json"), indent=2) + "\n"
+        try:
+            write_private_file(self.path, text, durable=True)
+        except OSError as error:
+            raise JournalError(f"journal {self.path}: cannot write it ({error.strerror})") from None

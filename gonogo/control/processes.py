@@ -1,0 +1,124 @@
+"""Spawning servers in their own process groups and stopping them without ever touching a
+process that merely inherited a recycled pid (psutil names a process by pid + create time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from gonogo.waiting import poll
+
+STOP_POLL_INTERVAL_S = 0.05
+
+
+@dataclass(frozen=True)
+class ProcessIdentity:
+    """A pid plus its creation time (psutil, seconds since the epoch): together, one process."""
+
+    pid: int
+    create_time: float
+
+
+def _process(identity: ProcessIdentity) -> psutil.Process | None:
+    """The process with this pid if it is still the one we started, else None."""
+    try:
+        process = psutil.Process(identity.pid)
+        return process if process.create_time() == identity.create_time else None
+    except psutil.Error:
+        return None
+
+
+def identify(pid: int) -> ProcessIdentity:
+    """The identity of a running process (raises psutil.NoSuchProcess if there is none)."""
+    return ProcessIdentity(pid, psutil.Process(pid).create_time())
+
+
+def spawn(
+    command: list[str], env: Mapping[str, str], log_path: Path, cwd: Path, *, append: bool = False
+) -> tuple[subprocess.Popen[bytes], ProcessIdentity]:
+    """Start a server in a new session (so its whole group can be signalled), output to log.
+
+    `append` keeps what an earlier run of the same server wrote (a restart after a stop).
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab" if append else "wb") as log:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+        )
+    # The child exists until reaped, so its creation time is readable even if it already exited.
+    return process, identify(process.pid)
+
+
+def is_alive(identity: ProcessIdentity) -> bool:
+    """True if this very process (not a zombie, not a recycled pid) is still running."""
+    process = _process(identity)
+    try:
+        return process is not None and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _live_groups(pgids: set[int]) -> set[int]:
+    """The process groups among `pgids` that still have a running (non-zombie) member."""
+    alive: set[int] = set()
+    for process in psutil.process_iter(["status"]):
+        if process.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            pgid = os.getpgid(process.pid)
+            if pgid in pgids:
+                alive.add(pgid)
+    return alive
+
+
+def owned_group(identity: ProcessIdentity) -> int | None:
+    """The process group we started for this identity, or None if nothing of it can remain.
+
+    While any member of group N lives, Linux does not reuse N as a pid; so if pid N now runs
+    with another creation time, our group is gone and that process is a stranger.
+    """
+    if psutil.pid_exists(identity.pid) and _process(identity) is None:
+        return None
+    return identity.pid if _live_groups({identity.pid}) else None
+
+
+def _signal_groups(pgids: Iterable[int], signum: signal.Signals) -> None:
+    for pgid in pgids:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signum)
+
+
+def _wait_groups_gone(pgids: set[int], timeout_s: float) -> set[int]:
+    remaining = set(pgids)
+
+    def all_gone() -> bool:
+        remaining.intersection_update(_live_groups(remaining))
+        return not remaining
+
+    poll(all_gone, timeout_s=timeout_s, interval_s=STOP_POLL_INTERVAL_S)
+    return remaining
+
+
+def stop_groups(pgids: set[int], timeout_s: float) -> set[int]:
+    """SIGTERM each group, wait, SIGKILL what is left; return groups that survived even that."""
+    kill_grace_s = min(3.0, timeout_s / 3)
+    _signal_groups(pgids, signal.SIGTERM)
+    remaining = _wait_groups_gone(pgids, timeout_s - kill_grace_s)
+    if remaining:
+        _signal_groups(remaining, signal.SIGKILL)
+        remaining = _wait_groups_gone(remaining, kill_grace_s)
+    return remaining

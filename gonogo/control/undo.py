@@ -1,0 +1,128 @@
+"""Replaying one journal entry's undo, from any process: every kind bounded by a timeout.
+
+    apply_undo(HttpUndo(url="http://127.0.0.1:8123/admin/reset"))  # "POST ... answered 200"
+
+Returns what it did in words; raises UndoError (one sentence) when it cannot, so the caller can
+tell the release manager what is still left to put back by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from gonogo.control.journal import (
+    CommandUndo,
+    HttpUndo,
+    RestoreFileUndo,
+    SandboxStartUndo,
+    Undo,
+)
+from gonogo.errors import GonogoError
+from gonogo.redaction import Redactor
+
+OUTPUT_SHOWN_CHARS = 200
+_redact = Redactor()  # undo data holds no secret by contract; still mask anything key-shaped
+
+
+class UndoError(GonogoError):
+    """An undo could not be applied; the message says what is left to do by hand."""
+
+
+def apply_undo(undo: Undo) -> str:
+    """Apply one undo; return what was done, in words."""
+    if isinstance(undo, SandboxStartUndo):
+        return _start_component(undo)
+    if isinstance(undo, CommandUndo):
+        return _run_command(undo)
+    if isinstance(undo, HttpUndo):
+        return _send_request(undo)
+    return _restore_file(undo)
+
+
+def _start_component(undo: SandboxStartUndo) -> str:
+    from gonogo.sandbox import Sandbox  # the sandbox itself uses control.processes
+
+    try:
+        started = Sandbox(undo.state_dir).start_component(undo.component)
+    except GonogoError as error:
+        raise UndoError(f"undo: cannot start sandbox component {undo.component}: {error}") from None
+    if started:
+        return f"started sandbox component {undo.component}"
+    return f"sandbox component {undo.component} was already running"
+
+
+def _run_command(undo: CommandUndo) -> str:
+    shown = _redact(undo.command)
+    try:
+        result = subprocess.run(
+            undo.command,
+            shell=True,
+            capture_output=True,
+            text=True,
+            timeout=undo.timeout_s,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise UndoError(
+            f"undo: `{shown}` did not finish within {undo.timeout_s:g} s (killed)"
+        ) from None
+    if result.returncode != 0:
+        output = (result.stderr or result.stdout).strip().splitlines()
+        said = f": {_redact(output[-1])[:OUTPUT_SHOWN_CHARS]}" if output else ""
+        raise UndoError(f"undo: `{shown}` exited with code {result.returncode}{said}")
+    return f"ran `{shown}`"
+
+
+def _send_request(undo: HttpUndo) -> str:
+    what = f"{undo.method.upper()} {_redact(undo.url)}"
+    try:
+        with httpx.Client(trust_env=False, timeout=undo.timeout_s) as client:
+            response = client.request(undo.method.upper(), undo.url)
+    except httpx.TimeoutException:
+        raise UndoError(f"undo: {what} got no answer within {undo.timeout_s:g} s") from None
+    except httpx.HTTPError as error:
+        raise UndoError(f"undo: {what} failed ({type(error).__name__})") from None
+    if not response.is_success:
+        raise UndoError(f"undo: {what} answered {response.status_code}")
+    return f"{what} answered {response.status_code}"
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _restore_file(undo: RestoreFileUndo) -> str:
+    try:
+        if undo.path.exists() and sha256_of(undo.path) == undo.sha256:
+            return f"{undo.path} already holds its original content"
+        if sha256_of(undo.backup) != undo.sha256:
+            raise UndoError(
+                f"undo: backup {undo.backup} of {undo.path} does not match its recorded sha256; "
+                "restore the file by hand"
+            )
+        _copy_atomically(undo.backup, undo.path)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UndoError(f"undo: cannot restore {undo.path} from {undo.backup} ({reason})") from None
+    return f"restored {undo.path} from {undo.backup}"
+
+
+def _copy_atomically(source: Path, destination: Path) -> None:
+    """Copy content and mode next to the destination, then rename over it."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
+    os.close(descriptor)
+    try:
+        shutil.copy2(source, temporary)
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
