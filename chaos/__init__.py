@@ -2,13 +2,10 @@
 provider for real, prove the fallback and the alerts, and always put things back (a journal
 written before every action, `gonogo chaos restore` after a crash)."""
 
+from gonogo.live import pytest_configure, pytest_unconfigure
+
 from . import commands, kind
-from .hooks import (
-    pytest_addoption,
-    pytest_configure,
-    pytest_sessionfinish,
-    pytest_unconfigure,
-)
+from .hooks import pytest_addoption, pytest_sessionfinish
 
 __all__ = [
     "commands",

@@ -18,6 +18,7 @@ import psutil
 
 from gonogo.checklist import Checklist, Provider
 from gonogo.control.journal import CommandUndo, HttpUndo, SandboxStartUndo, Undo
+from gonogo.control.restore import describe_undo
 from gonogo.environment import sandbox_dir
 from gonogo.errors import ChecklistError, GonogoError, TargetError
 from gonogo.sandbox import Sandbox
@@ -49,16 +50,6 @@ class Step:
         if self.undo is None:
             return f"pause {self.pause_s:g} s"
         return f"{self.action} {self.target} (undo: {describe_undo(self.undo)})"
-
-
-def describe_undo(undo: Undo) -> str:
-    if isinstance(undo, SandboxStartUndo):
-        return f"start sandbox component {undo.component}"
-    if isinstance(undo, CommandUndo):
-        return f"run `{undo.command}`"
-    if isinstance(undo, HttpUndo):
-        return f"{undo.method} {undo.url}"
-    return f"restore {undo.path}"
 
 
 def plan_steps(checklist: Checklist, method: list[Action], check_id: str) -> list[Step]:

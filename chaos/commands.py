@@ -13,14 +13,14 @@ import click
 
 from gonogo.checklist import load_checklist
 from gonogo.control.journal import Journal
+from gonogo.control.restore import default_journal, restore_pending
 from gonogo.environment import target_env
 from gonogo.errors import ChecklistError, GonogoError
 from gonogo.registry import command
 
 from .actions import plan_steps
 from .drill import chaos_settings, plan_lines
-from .model import ChaosExperiment, default_journal
-from .restore import restore_pending
+from .model import ChaosExperiment
 
 RESTORED, LEFT_OVER, USAGE = 0, 1, 4
 

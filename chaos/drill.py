@@ -17,15 +17,15 @@ from gonogo.checklist.model import unknown_name
 from gonogo.clients.alerting import AlertingClient
 from gonogo.context import CheckContext
 from gonogo.control.journal import Journal
+from gonogo.control.restore import RestoreReport, interruptible, restore_pending, shielded
 from gonogo.errors import CheckFailure, ChecklistError, GonogoError
+from gonogo.timeline import Printer, Timeline
 from gonogo.waiting import poll
 
 from .actions import Step, run_command
 from .model import ChaosExperiment, ChaosSettings
 from .observe import AlertWatch, Observer, Outage
 from .probes import ask, fallback_count, served_by, steady_state_problems
-from .restore import RestoreReport, interruptible, restore_pending, shielded
-from .timeline import Printer, Timeline
 
 AFTER_POLL_S = 0.1
 

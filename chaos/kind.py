@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from gonogo import live
 from gonogo.clients.alerting import AlertingClient
 from gonogo.context import CheckContext
 from gonogo.control.journal import Journal
+from gonogo.control.restore import refuse_if_pending
 from gonogo.errors import CheckFailure
 from gonogo.registry import check_kind, checklist_section
+from gonogo.timeline import Timeline
 
 from . import hooks
 from .actions import plan_steps
 from .drill import Drill, alert_watches, chaos_settings, plan_lines
 from .model import ChaosExperiment, ChaosSettings
-from .restore import refuse_if_pending
-from .timeline import Timeline
 
 checklist_section("chaos", ChaosSettings)
 
@@ -33,12 +34,12 @@ def drill_proves_resilience(spec: ChaosExperiment, ctx: CheckContext) -> None:
     ctx.attach("plan", "\n".join(plan))
     if hooks.dry_run():
         for line in plan:
-            hooks.say(line)
+            live.say(line)
         pytest.skip(f"dry run: {len(steps)} step(s) planned, nothing touched")
     refuse_if_pending(journal)
     hooks.journals_used.add(journal.path)
-    timeline = Timeline(spec.id, hooks.say)
-    drill = Drill(spec, ctx, settings, journal, steps, watches, timeline, hooks.say)
+    timeline = Timeline(spec.id, live.say)
+    drill = Drill(spec, ctx, settings, journal, steps, watches, timeline, live.say)
     try:
         findings = drill.run()
     finally:

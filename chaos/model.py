@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from gonogo.checklist import Checklist, CheckSpec, Stage, Strict
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.checklist.source import Path_
-from gonogo.environment import gonogo_home
+from gonogo.control.restore import default_journal
 
 MAX_PAUSE_S = 300.0
 
@@ -40,10 +40,6 @@ class ChaosSettings(Strict):
 
     def journal_path(self) -> Path:
         return self.journal or default_journal()
-
-
-def default_journal() -> Path:
-    return gonogo_home() / "chaos" / "journal.json"
 
 
 # --- the method -------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from gonogo.checklist import Checklist
 from gonogo.clients.alerting import AlertingClient, AlertRule
 from gonogo.clients.gateway import ChatReply, GatewayClient
+from gonogo.timeline import Timeline
 from gonogo.waiting import poll
 
 from .model import ChaosExperiment, CleanFailure, ExpectedAlert, Fallback
 from .probes import ask, fallback_count, probe_problem, served_by
-from .timeline import Timeline
 
 ALERT_POLL_S = 0.05
 COUNTER_POLL_S = 0.25

@@ -1,7 +1,8 @@
 """Always restore: the journal's pending undos replayed newest first, signals that cannot cut a
 restore short, and SIGTERM turned into an orderly restore instead of a sudden death.
 
-A drill runs its method inside `interruptible()`: SIGTERM then raises `Terminated` (a
+Shared by every suite that changes the world (chaos drills, rollback drills). A drill runs its
+method inside `interruptible()`: SIGTERM then raises `Terminated` (a
 KeyboardInterrupt, like Ctrl-C), so the drill's `finally` restores. The restore itself runs
 inside `shielded()`: a second Ctrl-C or SIGTERM is noted, not obeyed, until every undo ran.
 SIGKILL cannot be caught: the journal, written before each action, lets `gonogo chaos restore`
@@ -16,16 +17,30 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 
-from gonogo.control.journal import Journal, JournalEntry
+from gonogo.control.journal import (
+    CommandUndo,
+    HttpUndo,
+    Journal,
+    JournalEntry,
+    RestoreFileUndo,
+    SandboxRestartUndo,
+    SandboxStartUndo,
+    Undo,
+)
 from gonogo.control.undo import UndoError, apply_undo
+from gonogo.environment import gonogo_home
 from gonogo.errors import GonogoError
-
-from .actions import describe_undo
 
 Say = Callable[[str], None]
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def default_journal() -> Path:
+    """The journal every drill writes unless the checklist's chaos: section names another."""
+    return gonogo_home() / "chaos" / "journal.json"
 
 
 class Terminated(KeyboardInterrupt):
@@ -44,6 +59,20 @@ class RestoreReport:
     @property
     def complete(self) -> bool:
         return not self.problems
+
+
+def describe_undo(undo: Undo) -> str:
+    """What an undo will do, in words, for plans and restore messages."""
+    if isinstance(undo, SandboxStartUndo):
+        return f"start sandbox component {undo.component}"
+    if isinstance(undo, SandboxRestartUndo):
+        return f"restart sandbox component {undo.component}"
+    if isinstance(undo, CommandUndo):
+        return f"run `{undo.command}`"
+    if isinstance(undo, HttpUndo):
+        return f"{undo.method} {undo.url}"
+    assert isinstance(undo, RestoreFileUndo)
+    return f"restore {undo.path} from its backup"
 
 
 def refuse_if_pending(journal: Journal) -> None:
