@@ -1,19 +1,18 @@
 """The chaos suite's pytest hooks: the dry-run option, and a safety net that restores, at the
-end of the session, whatever a drill of this session left in its journal."""
+end of the session, whatever a drill of this session left in its journal
+(chaos and rollback drills alike)."""
 
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import pytest
 
 from gonogo import live
 from gonogo.control.journal import Journal
-from gonogo.control.restore import restore_pending
+from gonogo.control.restore import journals_used, restore_pending
 
 DRY_RUN = "gonogo_dry_run"
-journals_used: set[Path] = set()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,7 +32,7 @@ def dry_run() -> bool:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Whatever a drill left (a crash in our own code included) is put back before exit."""
-    for path in sorted(journals_used):
+    for path in journals_used():
         with contextlib.suppress(Exception):  # a broken journal is reported by the next drill
             journal = Journal(path)
             if journal.pending():

@@ -8,7 +8,7 @@ from gonogo import live
 from gonogo.clients.alerting import AlertingClient
 from gonogo.context import CheckContext
 from gonogo.control.journal import Journal
-from gonogo.control.restore import refuse_if_pending
+from gonogo.control.restore import refuse_if_pending, remember_journal
 from gonogo.errors import CheckFailure
 from gonogo.registry import check_kind, checklist_section
 from gonogo.timeline import Timeline
@@ -37,7 +37,7 @@ def drill_proves_resilience(spec: ChaosExperiment, ctx: CheckContext) -> None:
             live.say(line)
         pytest.skip(f"dry run: {len(steps)} step(s) planned, nothing touched")
     refuse_if_pending(journal)
-    hooks.journals_used.add(journal.path)
+    remember_journal(journal.path)
     timeline = Timeline(spec.id, live.say)
     drill = Drill(spec, ctx, settings, journal, steps, watches, timeline, live.say)
     try:

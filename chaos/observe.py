@@ -24,6 +24,7 @@ ALERT_POLL_S = 0.05
 COUNTER_POLL_S = 0.25
 TRAFFIC_WORKERS = 2  # the second request finds the primary already cooled down
 WORKER_STAGGER_S = 0.2
+THREAD_JOIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Observer:
         finally:
             self._stop.set()
             for thread in threads:
-                thread.join(timeout=self.timeout_s + 1)
+                thread.join(timeout=THREAD_JOIN_S)  # restore must not wait on a slow request
         return self.outage
 
     def _deadline_s(self) -> float:

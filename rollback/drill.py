@@ -23,6 +23,7 @@ from gonogo.control.restore import (
     default_journal,
     interruptible,
     refuse_if_pending,
+    remember_journal,
     restore_pending,
     shielded,
 )
@@ -58,6 +59,7 @@ def bad_deploy_is_rolled_back(spec: RollbackDrill, ctx: CheckContext) -> None:
         pytest.skip("dry run: nothing touched")
     journal = Journal(_journal_path(ctx))
     refuse_if_pending(journal)
+    remember_journal(journal.path)
     timeline = Timeline(spec.id, live.say)
     rollout = Rollout(spec, ctx, journal, timeline, paths, changed, restart, detectors)
     try:

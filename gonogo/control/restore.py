@@ -43,6 +43,18 @@ def default_journal() -> Path:
     return gonogo_home() / "chaos" / "journal.json"
 
 
+_journals_used: set[Path] = set()
+
+
+def remember_journal(path: Path) -> None:
+    """A journal this process wrote to: the session's safety net replays it at the end."""
+    _journals_used.add(Path(path))
+
+
+def journals_used() -> list[Path]:
+    return sorted(_journals_used)
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived: stop like Ctrl-C does, after restoring."""
 
