@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -23,6 +24,33 @@ from gonogo.waiting import poll
 REPO = Path(__file__).resolve().parents[2]
 GROUPS = {"gpt-primary": "alpha", "gpt-backup": "beta", "llama-solo": "gamma"}
 NO_FAULTS = {"latency_ms": 0.0, "error_rate": 0.0}
+
+
+@contextmanager
+def own_sandbox(home: Path) -> Iterator[tuple[Sandbox, dict[str, str]]]:
+    """A sandbox of its own under `home` (for bench/), stopped afterwards whatever happens."""
+    previous = os.environ.get("GONOGO_HOME")
+    os.environ["GONOGO_HOME"] = str(home)
+    box = Sandbox(home / "sandbox")
+    try:
+        box.up()
+        yield box, box.env()
+    finally:
+        box.down()
+        if previous is None:
+            os.environ.pop("GONOGO_HOME", None)
+        else:
+            os.environ["GONOGO_HOME"] = previous
+
+
+def timeline_of(output: str, check_id: str) -> dict[str, Any] | None:
+    """The drill's timeline.json from the results folder a `gonogo run` printed."""
+    line = next((line for line in output.splitlines() if line.startswith("results: ")), None)
+    if line is None:
+        return None
+    folder = Path(line.removeprefix("results: ").split("/ (")[0])
+    path = folder / "artifacts" / check_id / "timeline.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def gonogo_env(home: Path) -> dict[str, str]:

@@ -3,11 +3,9 @@ checklist claims, and leave it whole. Every test puts the sandbox back (fixture 
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,6 +21,7 @@ from tests.integration.drills import (
     never_firing,
     restore,
     start_drill,
+    timeline_of,
     verdict_of,
     wait_until_acting,
     without_alert,
@@ -62,7 +61,8 @@ def test_the_drill_ends_go_and_prints_its_timeline(whole: RunningSandbox) -> Non
     assert verdict["decision"] == "GO"
     measured = {m["name"]: m for m in verdict["checks"][0]["measurements"]}  # type: ignore[index]
     assert measured["time to fallback"]["passed"] is True
-    timeline = _timeline(run.stdout, "drill-primary-down")
+    timeline = timeline_of(run.stdout, "drill-primary-down")
+    assert timeline is not None
     steps = [event["step"] for event in timeline["events"]]
     assert steps.index("stop") < steps.index("fallback seen") < steps.index("restore")
     assert leftovers(whole.box, whole.env) == []
@@ -148,12 +148,3 @@ def test_the_rollback_drill_ends_go_with_its_recovery_time(whole: RunningSandbox
     assert measured["time to detect"]["passed"] is True
     assert config.read_bytes() == before
     assert leftovers(whole.box, whole.env) == []
-
-
-def _timeline(output: str, check_id: str) -> dict[str, object]:
-    line = next(line for line in output.splitlines() if line.startswith("results: "))
-    folder = Path(line.removeprefix("results: ").split("/ (")[0])
-    document: dict[str, object] = json.loads(
-        (folder / "artifacts" / check_id / "timeline.json").read_text()
-    )
-    return document
