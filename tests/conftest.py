@@ -8,16 +8,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpcore  # noqa: F401  # see below
+import httpcore  # noqa: F401  (see below)
 import httpx
 import pytest
 
 from gonogo.sandbox.fake_provider import serve_in_thread
 
+# pytester's in-process runs drop the modules a run imported. httpx maps httpcore's exceptions
+# through a table filled on first use: were httpcore first imported inside a run, the next run
+# would re-import it and its exceptions would no longer match that table (an unmapped
+# httpcore.ReadTimeout). Importing it here, before any run, keeps one copy for the session.
+
 pytest_plugins = ["pytester"]
-# httpx imports httpcore on first use and caches its exception classes. pytester drops modules
-# imported during a test when the test ends: a later test would then re-import httpcore, whose
-# new ReadTimeout httpx no longer recognises. Imported here, it stays for the whole session.
 
 
 @pytest.fixture

@@ -1,0 +1,56 @@
+"""Tiny stand-in gateways for plugin tests: an ASGI app served by uvicorn in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gonogo.waiting import poll
+
+
+@contextlib.contextmanager
+def serving(app: ASGIApp, port: int = 0) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1:`port` (0: any free one) until the block ends; yield its URL."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        poll(lambda: server.started, timeout_s=10)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+async def answer(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def alive(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers every request 200 "I'm alive!"."""
+    await answer(send, 200, b"I'm alive!", b"text/plain")
+
+
+async def stream_that_never_ends(scope: Scope, receive: Receive, send: Send) -> None:
+    """A chat completion stream that sends every token, then neither [DONE] nor an end."""
+    headers = [(b"content-type", b"text/event-stream")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    for word in ("Hello", " there"):
+        chunk = b'{"choices":[{"index":0,"delta":{"content":"%s"}}]}' % word.encode()
+        await send(
+            {"type": "http.response.body", "body": b"data: " + chunk + b"\n\n", "more_body": True}
+        )
+    await asyncio.sleep(30)
