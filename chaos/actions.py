@@ -70,7 +70,7 @@ def _step(checklist: Checklist, action: Action, check_id: str) -> Step:
         raise ChecklistError(f"{check_id}: provider {action.provider} has no control")
     if isinstance(action, InjectFaults):
         faults = action.model_dump(exclude={"action", "provider"})
-        return _admin_step(provider, faults, "inject " + _faults_text(faults))
+        return _admin_step(provider, faults, f"inject {_faults_text(faults)} into")
     return _stop_provider(provider)
 
 
@@ -136,7 +136,11 @@ def _admin_step(provider: Provider, faults: dict[str, object], what: str) -> Ste
 def _faults_text(faults: dict[str, object]) -> str:
     defaults = {"latency_ms": 0.0, "error_rate": 0.0, "error_status": 500, "error_kind": "status"}
     changed = {k: v for k, v in faults.items() if defaults.get(k) != v}
-    return ", ".join(f"{key}={value}" for key, value in changed.items()) or "no fault into"
+    shown = [
+        f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+        for key, value in changed.items()
+    ]
+    return ", ".join(shown) or "no fault"
 
 
 def _command_step(action: RunCommand, target: str = "command") -> Step:

@@ -76,6 +76,9 @@ def plan_lines(spec: ChaosExperiment, steps: list[Step], watches: list[AlertWatc
             f"  expect alert {watch.label} firing and in Alertmanager within {watch.within_s:g} s "
             f"(floor {watch.floor_s:g} s), resolved within {watch.resolve_within_s:g} s of restore"
         )
+    if spec.alerts and not watches:  # planned offline: Prometheus not asked
+        names = ", ".join(alert.name for alert in spec.alerts)
+        lines.append(f"  expect alerts {names} (checked against Prometheus' rules at run time)")
     lines.append("  then undo every action (journal), newest first, whatever happens")
     return lines
 
@@ -196,9 +199,16 @@ class Drill:
                 )
             if took is not None and self.timeline.at("fallback counted") is None:
                 findings.append("the gateway's fallback counter did not increase")
+        others = [probe for probe in self.spec.steady_state if probe.model != self._affected()]
+        if others and not outage.problems and self.timeline.at("steady state during") is None:
+            findings.append("the other groups' steady state was never confirmed during the outage")
         if self.spec.failure is not None and self.timeline.at("clean failure seen") is None:
             findings.append(f"{self.spec.failure.model} never failed cleanly during the outage")
         return findings + self._alert_findings()
+
+    def _affected(self) -> str | None:
+        expectation = self.spec.fallback or self.spec.failure
+        return expectation.model if expectation else None
 
     def _alert_findings(self) -> list[str]:
         findings = []

@@ -17,7 +17,7 @@ from gonogo.clients.gateway import ChatReply, GatewayClient
 from gonogo.timeline import Timeline
 from gonogo.waiting import poll
 
-from .model import ChaosExperiment, CleanFailure, ExpectedAlert, Fallback
+from .model import ChaosExperiment, ChatProbe, CleanFailure, ExpectedAlert, Fallback
 from .probes import ask, fallback_count, probe_problem, served_by
 
 ALERT_POLL_S = 0.05
@@ -107,7 +107,11 @@ class Observer:
         elapsed = time.monotonic() - self._began
         alerts_done = all([self._alert_seen(watch) for watch in self.watches])
         traffic_done = self._traffic_seen(counter_before)
-        return alerts_done and traffic_done and elapsed >= self.spec.observe_s
+        others_seen = not self._other_probes() or self.timeline.at("steady state during")
+        return alerts_done and traffic_done and bool(others_seen) and elapsed >= self.spec.observe_s
+
+    def _other_probes(self) -> list[ChatProbe]:
+        return [probe for probe in self.spec.steady_state if probe.model != self._affected()]
 
     def _guarded(self, work: Callable[[], None]) -> None:
         try:
@@ -194,11 +198,16 @@ class Observer:
         )
 
     def _unaffected(self) -> None:
-        affected = self._affected()
-        probes = [probe for probe in self.spec.steady_state if probe.model != affected]
+        probes = self._other_probes()
         while probes and not self._stop.is_set():
-            for probe in probes:
-                problem = probe_problem(self.gateway, self.checklist, probe, self.timeout_s)
-                if problem:
-                    self.outage.note(f"steady state broken during the outage: {problem}")
+            problems = [
+                problem
+                for probe in probes
+                if (problem := probe_problem(self.gateway, self.checklist, probe, self.timeout_s))
+            ]
+            for problem in problems:
+                self.outage.note(f"steady state broken during the outage: {problem}")
+            if not problems:
+                groups = ", ".join(probe.model for probe in probes)
+                self.timeline.first("steady state during", f"{groups} unhurt")
             self._stop.wait(0.2)
