@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/chaos_interruptions.py [--count 20] [--seed S]
 
-Each round starts drill-primary-down against a sandbox of its own, waits a random time (from
-before the first action to after the restore), and sends SIGINT, SIGTERM or SIGKILL (in turn).
+Each round starts drill-primary-down against a sandbox of its own and sends SIGINT, SIGTERM or
+SIGKILL (in turn) at a random point: a quarter of the rounds at a random time after start (mostly
+before the first action), the others a random 0-8 s after the drill journaled its first action
+(mid-outage, during the restore, or after it).
 After SIGINT and SIGTERM the drill must restore on its own; after SIGKILL `gonogo chaos restore`
 runs. Then nothing may be left down: every component running, no fault injected, every model
 group served by its own provider, no journal entry pending. Figures, not a test.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,10 +32,25 @@ from tests.integration.drills import (
     own_sandbox,
     restore,
     start_drill,
+    wait_until_acting,
 )
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
-LATEST_S = 12.0  # a drill-primary-down run lasts ~10-14 s here, pytest start-up included
+EARLY_SHARE = 0.25
+EARLY_WITHIN_S = 6.0  # pytest start-up and the steady state take about that long here
+AFTER_ACTING_WITHIN_S = 8.0  # the outage lasts ~4 s, the restore ~3 s
+
+
+def _wait_random_point(chance: random.Random, home: Path, process: subprocess.Popen[str]) -> str:
+    """Sleep until a random point of the drill; say which."""
+    if chance.random() < EARLY_SHARE:
+        delay = chance.uniform(0.0, EARLY_WITHIN_S)
+        time.sleep(delay)
+        return f"{delay:4.2f} s after start"
+    wait_until_acting(home, process)
+    delay = chance.uniform(0.0, AFTER_ACTING_WITHIN_S)
+    time.sleep(delay)
+    return f"{delay:4.2f} s after the first action"
 
 
 def main() -> None:
@@ -48,9 +66,8 @@ def main() -> None:
         with own_sandbox(home) as (box, env):
             for index in range(1, options.count + 1):
                 signum = SIGNALS[(index - 1) % len(SIGNALS)]
-                delay = chance.uniform(0.0, LATEST_S)
                 process = start_drill(home, "-k", "drill-primary-down")
-                time.sleep(delay)
+                delay = _wait_random_point(chance, home, process)
                 acting = bool(journal_of(home).pending())
                 finished = process.poll() is not None
                 started = time.monotonic()
@@ -65,11 +82,15 @@ def main() -> None:
                 point = (
                     "after the drill ended"
                     if finished
-                    else ("mid-outage" if acting else "before acting or after restore")
+                    else (
+                        "mid-drill, an action not undone"
+                        if acting
+                        else "before acting or after restore"
+                    )
                 )
                 tally[f"{signum.name} {point}"] += 1
                 print(
-                    f"{index:2d}. {signum.name:7s} at {delay:5.2f} s ({point}): restored in "
+                    f"{index:2d}. {signum.name:7s} at {delay} ({point}): restored in "
                     f"{settled:.1f} s, left down: {', '.join(left) or 'nothing'}",
                     flush=True,
                 )

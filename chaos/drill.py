@@ -109,6 +109,12 @@ class Drill:
                 f"{self.spec.id}: the steady state does not hold before the drill, nothing was "
                 f"changed: {'; '.join(before)}"
             )
+        affected = self._affected()
+        if affected and not self._serves_itself(affected):
+            raise CheckFailure(
+                f"{self.spec.id}: {affected} is not served by itself before the drill, so its "
+                "outage would prove nothing; nothing was changed"
+            )
         self.timeline.mark("steady state", "holds before the drill")
         self._wait_quiet()
         counter = fallback_count(self.ctx.gateway) if self.spec.fallback else None
@@ -248,18 +254,16 @@ class Drill:
             self.timeline.mark("steady state back", "holds after the drill")
         return findings
 
+    def _serves_itself(self, model: str) -> bool:
+        reply = ask(self.ctx.gateway, model, self.ctx.timeout(self.spec))
+        return reply.ok and served_by(reply, model) == model
+
     def _recovered(self) -> list[str]:
-        expectation = self.spec.fallback or self.spec.failure
-        if expectation is None:
+        model = self._affected()
+        if model is None:
             return []
-        model, limit = expectation.model, self.settings.recover_within_s
-        timeout = self.ctx.timeout(self.spec)
-
-        def serves_itself() -> bool:
-            reply = ask(self.ctx.gateway, model, timeout)
-            return reply.ok and served_by(reply, model) == model
-
-        if poll(serves_itself, timeout_s=limit, interval_s=AFTER_POLL_S):
+        limit = self.settings.recover_within_s
+        if poll(partial(self._serves_itself, model), timeout_s=limit, interval_s=AFTER_POLL_S):
             self.timeline.mark("primary serves again", f"{model} answered by itself")
         took = self.timeline.since("restored", "primary serves again")
         self.ctx.measure(f"{model} serves again after restore", took, at_most=limit, unit="s")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from gonogo.control.journal import HttpUndo
 from gonogo.control.restore import restore_pending
-from tests.commands import gonogo
+from tests.commands import REPO, gonogo
 from tests.integration.conftest import RunningSandbox
 from tests.integration.drills import (
     alert_rules_changed,
@@ -147,4 +148,27 @@ def test_the_rollback_drill_ends_go_with_its_recovery_time(whole: RunningSandbox
     assert measured["time to recover"]["observed"] > 0
     assert measured["time to detect"]["passed"] is True
     assert config.read_bytes() == before
+    assert leftovers(whole.box, whole.env) == []
+
+
+def test_a_deadline_below_prometheus_floor_stops_the_drill_before_acting(
+    whole: RunningSandbox, tmp_path: Path
+) -> None:
+    checklist = tmp_path / "checklist.yaml"
+    text = (REPO / "checklist.yaml").read_text()
+    checklist.write_text(
+        text.replace(
+            "{name: ProviderDown, labels: {provider: alpha}}",
+            "{name: ProviderDown, labels: {provider: alpha}, within_s: 3}",
+        )
+    )
+    run = gonogo(
+        "run", "--checklist", str(checklist), "--stage", "chaos", *PRIMARY_DOWN, home=whole.home
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "alerts[0]: ProviderDown must fire within 3 s, but Prometheus needs at least 4 s "
+        "(scrape 1 s + evaluation 1 s + for 2 s)"
+    ) in run.stdout
+    assert "stop sandbox/alpha" not in run.stdout
     assert leftovers(whole.box, whole.env) == []
