@@ -88,7 +88,7 @@ def _stop_provider(provider: Provider) -> Step:
 def _sandbox_stop(component: str, expected_url: str | None = None) -> Step:
     box = Sandbox(sandbox_dir())
     try:
-        env = box.env()
+        box.env()  # raises when the sandbox is not up
     except GonogoError as error:
         raise TargetError(f"cannot stop sandbox component {component}: {error}") from None
     urls = {status.name: status.url for status in box.status()}
@@ -100,7 +100,6 @@ def _sandbox_stop(component: str, expected_url: str | None = None) -> Step:
             f"provider {component} is at {expected_url}, but the sandbox's {component} is at "
             f"{urls[component]}: refusing to stop a process that may not be this provider"
         )
-    del env  # read only to prove the sandbox is up
     undo = SandboxStartUndo(component=component, state_dir=box.layout.state_dir)
     return Step(f"sandbox/{component}", "stop", undo, lambda: _stopped(box, component))
 
