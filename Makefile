@@ -11,13 +11,14 @@ LITELLM_VENV := .venv-litellm
 GONOGO := $(VENV)/bin/gonogo
 DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager
 
-.PHONY: help setup sandbox-deps demo test lint bench clean
+.PHONY: help setup sandbox-deps demo test lint bench bench-drills clean
 
 help:
 	@echo "make demo   install everything, start the sandbox, run every stage, print the verdict, stop"
 	@echo "make test   install and run gonogo's own tests (unit, plugin, integration on the sandbox)"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  print the benchmarks' figures"
+	@echo "make bench-drills  chaos drill timing, 20 interruptions, 10 drills in a row (~15 min)"
 
 setup: $(VENV)/.installed
 
@@ -58,6 +59,11 @@ lint: setup
 
 bench: setup sandbox-deps
 	$(VENV)/bin/python bench/sandbox_startup.py
+
+bench-drills: setup sandbox-deps
+	$(VENV)/bin/python bench/chaos_timing.py
+	$(VENV)/bin/python bench/chaos_interruptions.py
+	$(VENV)/bin/python bench/chaos_repeat.py
 
 clean:
 	-$(GONOGO) sandbox down
