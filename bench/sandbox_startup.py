@@ -30,6 +30,7 @@ from gonogo.sandbox.components import (
 )
 from gonogo.sandbox.readiness import HttpProbe, RedisProbe
 from gonogo.sandbox.state import SandboxLayout
+from gonogo.waiting import poll
 
 READY_WITHIN_S = 120.0
 
@@ -68,11 +69,8 @@ def _running(command: list[str], env: dict[str, str], log: Path, cwd: Path) -> I
 
 
 def _wait_until_ready(probe: HttpProbe | RedisProbe, name: str) -> None:
-    deadline = time.monotonic() + READY_WITHIN_S
-    while probe.check() is not None:
-        if time.monotonic() > deadline:
-            sys.exit(f"{name} did not answer {probe.description} within {READY_WITHIN_S:.0f} s")
-        time.sleep(0.05)
+    if not poll(lambda: probe.check() is None, timeout_s=READY_WITHIN_S):
+        sys.exit(f"{name} did not answer {probe.description} within {READY_WITHIN_S:.0f} s")
 
 
 def sandbox_seconds(work_dir: Path) -> float:

@@ -20,7 +20,7 @@ from rich.table import Table
 from gonogo import PROJECT_ROOT, registry
 from gonogo.checklist import LoadedChecklist, Stage, load_checklist, registered_checklist_model
 from gonogo.checklist.source import render_text
-from gonogo.environment import runs_dir, sandbox_dir, target_env
+from gonogo.environment import runs_dir, sandbox_dir, sandbox_values, target_env
 from gonogo.errors import ChecklistError
 from gonogo.redaction import SECRET_NAME
 
@@ -103,7 +103,21 @@ def run(
     if disrupt_production:
         args.append("--gonogo-disrupt-production")
     code = pytest.main([*args, *pytest_args])
+    _say_which_sandbox_parts_are_down(loaded)
     sys.exit(_report(int(code), results))
+
+
+def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:
+    """A run against the sandbox with a component dead: name it and its log, so the checks'
+    "unreachable" errors have their cause beside them."""
+    from gonogo.sandbox import Sandbox
+
+    box = Sandbox(sandbox_dir())
+    if not loaded.variables & set(sandbox_values()):
+        return  # this checklist does not point at the sandbox
+    for name in box.stopped_components():
+        log = box.layout.log_path(name)
+        errors.print(f"sandbox: {name} is not running (log: {log}); `gonogo sandbox up` restarts")
 
 
 def _marker_expression(stage: str) -> str | None:

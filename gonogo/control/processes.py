@@ -1,5 +1,5 @@
 """Spawning servers in their own process groups and stopping them without ever touching a
-process that merely inherited a recycled pid (psutil names a process by pid + create time).
+process that merely inherited a recycled pid: a process is named by its pid and its start time.
 """
 
 from __future__ import annotations
@@ -21,24 +21,35 @@ STOP_POLL_INTERVAL_S = 0.05
 
 @dataclass(frozen=True)
 class ProcessIdentity:
-    """A pid plus its creation time (psutil, seconds since the epoch): together, one process."""
+    """A pid plus its creation time: together they name one process, never a recycled pid.
+
+    The time is counted from boot (psutil's create_time minus boot_time, both in the same clock)
+    rather than since the epoch: an NTP step moves epoch times, and a sandbox whose processes no
+    longer matched their record could not be stopped.
+    """
 
     pid: int
-    create_time: float
+    started_after_boot_s: float
+
+
+def _started_after_boot_s(process: psutil.Process) -> float:
+    # Linux counts start times in clock ticks (0.01 s): rounding makes the difference exact.
+    return round(process.create_time() - psutil.boot_time(), 2)
 
 
 def _process(identity: ProcessIdentity) -> psutil.Process | None:
     """The process with this pid if it is still the one we started, else None."""
     try:
         process = psutil.Process(identity.pid)
-        return process if process.create_time() == identity.create_time else None
+        started = _started_after_boot_s(process)
     except psutil.Error:
         return None
+    return process if started == identity.started_after_boot_s else None
 
 
 def identify(pid: int) -> ProcessIdentity:
     """The identity of a running process (raises psutil.NoSuchProcess if there is none)."""
-    return ProcessIdentity(pid, psutil.Process(pid).create_time())
+    return ProcessIdentity(pid, _started_after_boot_s(psutil.Process(pid)))
 
 
 def spawn(

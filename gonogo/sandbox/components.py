@@ -19,7 +19,7 @@ from gonogo.control.files import write_private_file
 from gonogo.errors import SandboxError
 from gonogo.redaction import Redactor
 from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
-from gonogo.sandbox.readiness import HttpProbe, ReadinessProbe, RedisProbe
+from gonogo.sandbox.readiness import PROBE_TIMEOUT_S, HttpProbe, ReadinessProbe, RedisProbe
 from gonogo.sandbox.state import SandboxLayout
 
 TEMPLATE_DIR = PROJECT_ROOT / "sandbox"
@@ -249,8 +249,10 @@ def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> Compon
     )
 
 
-def readiness_probe(name: str, port: int, redis_password: str) -> ReadinessProbe:
+def readiness_probe(
+    name: str, port: int, redis_password: str, timeout_s: float = PROBE_TIMEOUT_S
+) -> ReadinessProbe:
     if name == "redis":
-        return RedisProbe(port, redis_password)
+        return RedisProbe(port, redis_password, timeout_s)
     paths = {"litellm": "/health/readiness", "prometheus": "/-/ready", "alertmanager": "/-/ready"}
-    return HttpProbe(port, paths.get(name, "/health"))
+    return HttpProbe(port, paths.get(name, "/health"), timeout_s)

@@ -47,6 +47,9 @@ from gonogo.waiting import poll
 POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 8
 PORT_RELEASE_WAIT_S = 2.0
+# `status` asks once: on a busy machine LiteLLM's readiness can take over a second to answer
+# (measured right after `up`, load ~5 on 2 cores), which is slow, not unready.
+STATUS_PROBE_TIMEOUT_S = 3.0
 HEAVY_STARTS_AT_ONCE = max(2, os.cpu_count() or 1)
 _TERMINAL_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -146,9 +149,7 @@ class Sandbox:
                     f"sandbox: cannot start {name}: its port {record.port} is held by another "
                     "process"
                 )
-            secrets_ = Secrets(state.env["GONOGO_API_KEY"], state.env["GONOGO_REDIS_PASSWORD"])
-            ports = {component: item.port for component, item in state.components.items()}
-            spec = next(s for s in build_specs(self.layout, ports, secrets_) if s.name == name)
+            spec, secrets_ = self._spec_as_recorded(state, name)
             if timeout_s is not None:
                 spec = dataclasses.replace(spec, ready_within_s=timeout_s)
             self._spawn(spec, state, append_log=True)
@@ -158,6 +159,13 @@ class Sandbox:
                 self._stop_one(state, name, timeout_s=15.0)  # never leave it half-started
                 raise
             return True
+
+    def _spec_as_recorded(self, state: SandboxState, name: str) -> tuple[ComponentSpec, Secrets]:
+        """The spec `up` started `name` with: same ports, secrets and rendered config."""
+        secrets_ = Secrets(state.env["GONOGO_API_KEY"], state.env["GONOGO_REDIS_PASSWORD"])
+        ports = {component: record.port for component, record in state.components.items()}
+        specs = build_specs(self.layout, ports, secrets_)
+        return next(spec for spec in specs if spec.name == name), secrets_
 
     def _recorded_state(self, name: str) -> SandboxState:
         if name not in COMPONENTS:
@@ -231,7 +239,7 @@ class Sandbox:
             ) from None
         self._children[spec.name] = process
         record = ComponentRecord(
-            spec.name, identity.pid, identity.create_time, spec.port, spec.url, log
+            spec.name, identity.pid, identity.started_after_boot_s, spec.port, spec.url, log
         )
         state.components[spec.name] = record
         save_state(self.layout, state)  # recorded before waiting: a crash now still allows down
@@ -242,7 +250,8 @@ class Sandbox:
         """Spawn in order (CPU-heavy starts limited, see below) and wait until all are ready."""
         unspawned = list(specs)
         starting: dict[str, tuple[ComponentSpec, float]] = {}  # name -> (spec, spawned at)
-        while unspawned or starting:
+
+        def all_ready() -> bool:
             for spec in _spawnable_now(unspawned, [spec for spec, _ in starting.values()]):
                 unspawned.remove(spec)
                 self._spawn(spec, state)
@@ -250,8 +259,13 @@ class Sandbox:
             for spec, spawned_at in list(starting.values()):
                 if self._became_ready(spec, spawned_at, deadline, secrets_):
                     del starting[spec.name]
-            if unspawned or starting:
-                time.sleep(POLL_INTERVAL_S)
+            return not (unspawned or starting)
+
+        # _became_ready raises once the deadline passes; poll's own bound is only a backstop.
+        budget_s = max(0.0, deadline - time.monotonic()) + 1.0
+        if not poll(all_ready, timeout_s=budget_s, interval_s=POLL_INTERVAL_S):
+            waiting = ", ".join([*starting, *(spec.name for spec in unspawned)])
+            raise SandboxError(f"sandbox: {waiting} not ready in time")
 
     def _became_ready(
         self, spec: ComponentSpec, spawned_at: float, deadline: float, secrets_: Secrets
@@ -311,7 +325,8 @@ class Sandbox:
         log = self.layout.log_path(name)
         if record is None or not is_alive(record.identity):
             return ComponentStatus(name, "" if record is None else record.url, None, "stopped", log)
-        ready = readiness_probe(name, record.port, redis_password).check() is None
+        probe = readiness_probe(name, record.port, redis_password, STATUS_PROBE_TIMEOUT_S)
+        ready = probe.check() is None
         return ComponentStatus(name, record.url, record.pid, "ready" if ready else "running", log)
 
 

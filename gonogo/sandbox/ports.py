@@ -2,7 +2,8 @@
 
 import contextlib
 import socket
-import time
+
+from gonogo.waiting import poll
 
 LOOPBACK = "127.0.0.1"
 
@@ -35,9 +36,11 @@ def is_port_free(port: int) -> bool:
 
 def wait_ports_free(ports: list[int], timeout_s: float) -> list[int]:
     """Wait until every port is free; return those still held when the time is up."""
-    deadline = time.monotonic() + timeout_s
-    held = [port for port in ports if not is_port_free(port)]
-    while held and time.monotonic() < deadline:
-        time.sleep(0.05)
-        held = [port for port in held if not is_port_free(port)]
+    held = list(ports)
+
+    def all_free() -> bool:
+        held[:] = [port for port in held if not is_port_free(port)]
+        return not held
+
+    poll(all_free, timeout_s=timeout_s)
     return held

@@ -15,7 +15,7 @@ from redis.retry import Retry
 from gonogo.redaction import Redactor
 from gonogo.sandbox.ports import LOOPBACK
 
-PROBE_TIMEOUT_S = 1.0
+PROBE_TIMEOUT_S = 1.0  # while starting: polled every 50 ms, a slow answer is just asked again
 _NO_RETRY = Retry(NoBackoff(), 0)
 
 
@@ -30,11 +30,11 @@ class ReadinessProbe(Protocol):
         ...
 
 
-def _describe_os_error(error: OSError) -> str:
+def _describe_os_error(error: OSError, timeout_s: float) -> str:
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
     if isinstance(error, TimeoutError):
-        return f"no answer within {PROBE_TIMEOUT_S:g} s"
+        return f"no answer within {timeout_s:g} s"
     return error.strerror or type(error).__name__
 
 
@@ -44,18 +44,19 @@ class HttpProbe:
 
     port: int
     path: str
+    timeout_s: float = PROBE_TIMEOUT_S
 
     @property
     def description(self) -> str:
         return f"GET http://{LOOPBACK}:{self.port}{self.path}"
 
     def check(self) -> str | None:
-        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=PROBE_TIMEOUT_S)
+        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=self.timeout_s)
         try:
             connection.request("GET", self.path)
             status = connection.getresponse().status
         except OSError as error:
-            return _describe_os_error(error)
+            return _describe_os_error(error, self.timeout_s)
         except http.client.HTTPException as error:
             return f"bad HTTP answer ({type(error).__name__})"
         finally:
@@ -69,6 +70,7 @@ class RedisProbe:
 
     port: int
     password: str = field(repr=False)
+    timeout_s: float = PROBE_TIMEOUT_S
 
     @property
     def description(self) -> str:
@@ -79,8 +81,8 @@ class RedisProbe:
             host=LOOPBACK,
             port=self.port,
             password=self.password,
-            socket_timeout=PROBE_TIMEOUT_S,
-            socket_connect_timeout=PROBE_TIMEOUT_S,
+            socket_timeout=self.timeout_s,
+            socket_connect_timeout=self.timeout_s,
             retry=_NO_RETRY,  # a probe asks once; the caller polls
         )
         try:
@@ -88,7 +90,7 @@ class RedisProbe:
         except redis.ConnectionError as error:
             cause = error.__cause__ or error.__context__
             if isinstance(cause, OSError):
-                return _describe_os_error(cause)
+                return _describe_os_error(cause, self.timeout_s)
             return self._reason(error)
         except redis.RedisError as error:
             return self._reason(error)

@@ -13,7 +13,7 @@ from gonogo.control.files import locked, write_private_file
 from gonogo.control.processes import ProcessIdentity
 from gonogo.errors import SandboxError
 
-# 2: processes are named by psutil's create_time (seconds) rather than /proc clock ticks.
+# 2: a process's start time is in seconds after boot (psutil) rather than in clock ticks.
 STATE_VERSION = 2
 
 
@@ -57,14 +57,14 @@ class ComponentRecord:
 
     name: str
     pid: int
-    create_time: float
+    started_after_boot_s: float
     port: int
     url: str
     log: Path
 
     @property
     def identity(self) -> ProcessIdentity:
-        return ProcessIdentity(self.pid, self.create_time)
+        return ProcessIdentity(self.pid, self.started_after_boot_s)
 
 
 @dataclass

@@ -94,3 +94,14 @@ def test_a_stage_with_no_checks_exits_4(healthy: RunningSandbox) -> None:
     run = gonogo("run", "--stage", "chaos")
     assert run.returncode == 4
     assert "no check was selected" in run.stderr
+
+
+def test_a_dead_sandbox_component_is_no_go_naming_it(healthy: RunningSandbox) -> None:
+    healthy.box.stop_component("alpha")
+    try:
+        run = gonogo("run", "--stage", "postdeploy", "-k", "smoke-gpt-primary")
+    finally:
+        healthy.box.start_component("alpha")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "NO-GO - blocker failed: smoke-gpt-primary" in run.stdout
+    assert "sandbox: alpha is not running (log: " in run.stderr

@@ -139,3 +139,34 @@ def test_the_key_never_reaches_the_output(gate: pytest.Pytester, gateway: FakePr
     everything = result.stdout.str() + result.stderr.str()
     everything += (gate.path / "junit.xml").read_text()
     assert SECRET not in everything
+
+
+ROUTED = """
+version: 1
+target:
+  kind: openai
+  base_url: {url}
+  api_key_env: FAKE_GATEWAY_KEY
+  timeout_s: 2
+  headers: {{x-portkey-provider: openai}}
+models:
+  - {{name: chat}}
+checks:
+  - {{id: models-listed, kind: models, headers: {{x-portkey-config: pc-1}}}}
+  - {{id: smoke-chat, kind: smoke, model: chat, headers: {{x-portkey-config: pc-1}}}}
+  - {{id: models-unrouted, kind: models}}
+"""
+
+
+def test_a_gateway_that_routes_by_header_is_reached_with_target_and_check_headers(
+    pytester: pytest.Pytester, fake_provider: StartFakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    required = {"x-portkey-provider": "openai", "x-portkey-config": "pc-1"}
+    gateway = fake_provider("portkey", models=["chat"], required_headers=required)
+    monkeypatch.setenv("FAKE_GATEWAY_KEY", SECRET)
+    pytester.makefile(".yaml", checklist=ROUTED.format(url=gateway.url))
+    result = run(pytester)
+    result.assert_outcomes(passed=2, failed=1)
+    # Without the check's own header, the gateway refuses: the target's header alone is not enough.
+    result.stdout.fnmatch_lines(["models-unrouted: expected 200 from GET /v1/models, got 400 *"])
+    assert gateway.stats()["by_status"] == {"200": 2}  # smoke: plain and streaming, both routed

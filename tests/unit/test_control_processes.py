@@ -38,7 +38,7 @@ def test_spawn_logs_and_stop_ends_the_whole_group(tmp_path: Path) -> None:
 def test_a_recycled_pid_is_not_ours(tmp_path: Path) -> None:
     process, identity = spawn(["sleep", "30"], os.environ, tmp_path / "log", tmp_path)
     try:
-        stranger = ProcessIdentity(identity.pid, identity.create_time - 100.0)
+        stranger = ProcessIdentity(identity.pid, identity.started_after_boot_s - 100.0)
         assert is_alive(identity)
         assert not is_alive(stranger)
         assert owned_group(stranger) is None

@@ -8,7 +8,8 @@ never be the bottleneck, so the completion route is raw ASGI.
     python -m gonogo.sandbox.fake_provider --name alpha --port 8123 [--host H] [--models a,b]
         [--require-header NAME=VALUE ...]
 
-faults.py: the fault model; wire.py: the OpenAI wire format; server.py: the app, its admin
+faults.py: the fault model; wire.py: the OpenAI wire format; provider.py: one provider's state
+(faults, stats, metrics); completions.py: the raw ASGI hot path; server.py: the app, its admin
 routes and the command line; harness.py: serve_in_thread, for tests.
 """
 

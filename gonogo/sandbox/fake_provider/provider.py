@@ -1,0 +1,81 @@
+"""The state of one fake provider: its models, required headers, faults, request counts and
+Prometheus series. Only the provider's event loop touches it."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from gonogo.sandbox.fake_provider.faults import Faults
+
+
+class Metrics:
+    """Prometheus series of one provider, in a registry of its own (several run per process)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "fake_provider_requests",
+            "Chat completion requests answered.",
+            ["provider", "model", "status", "stream"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "fake_provider_request_duration_seconds",
+            "Time spent on a chat completion request, whole stream included.",
+            ["provider", "stream"],
+            registry=self.registry,
+        )
+        self.error_rate = Gauge(
+            "fake_provider_faults_error_rate",
+            "Configured probability that a completion request fails.",
+            ["provider"],
+            registry=self.registry,
+        )
+        self.error_rate.labels(name).set(0.0)
+
+    def observe(self, model: str, status: str, stream: bool, seconds: float) -> None:
+        flag = "true" if stream else "false"
+        self.requests.labels(self.name, model, status, flag).inc()
+        self.duration.labels(self.name, flag).observe(seconds)
+
+
+@dataclass
+class Stats:
+    """Chat completion requests received, by outcome; reset only by POST /admin/stats/reset,
+    so that a check can prove a provider was (not) called while faults come and go."""
+
+    by_status: Tally[str] = field(default_factory=Tally)
+
+    def as_json(self) -> dict[str, object]:
+        return {"requests": sum(self.by_status.values()), "by_status": dict(self.by_status)}
+
+
+@dataclass
+class Provider:
+    """The mutable state of one fake provider; only its event loop touches it."""
+
+    name: str
+    models: tuple[str, ...]
+    required_headers: dict[str, str] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+    rng: random.Random = field(default_factory=random.Random)
+    stats: Stats = field(default_factory=Stats)
+
+    def __post_init__(self) -> None:
+        self.metrics = Metrics(self.name)
+        self.header = (b"x-fake-provider", self.name.encode())
+        # Header names are matched as ASGI gives them: in lower case.
+        self.required_headers = {k.lower(): v for k, v in self.required_headers.items()}
+
+    def set_faults(self, faults: Faults) -> None:
+        self.faults = faults
+        self.metrics.error_rate.labels(self.name).set(faults.error_rate)
+
+    def record(self, model: str, status: str, stream: bool, seconds: float) -> None:
+        self.metrics.observe(model, status, stream, seconds)
+        self.stats.by_status[status] += 1
