@@ -36,7 +36,6 @@ class ChaosSettings(Strict):
     quiet_within_s: float = Field(
         30.0, ge=0, description="Before acting, wait this long for expected alerts to be quiet."
     )
-    restore_timeout_s: float = Field(90.0, gt=0, description="Bound of one undo.")
 
     def journal_path(self) -> Path:
         return self.journal or default_journal()
