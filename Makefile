@@ -25,8 +25,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
 	$(UV) venv -q --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip install -q --python $(VENV)/bin/python -e '.[dev]' \
-	  --config-settings editable_mode=compat
+	$(UV) pip install -q --python $(VENV)/bin/python -e '.[dev]'
 	@touch $@
 
 # The sandbox: Debian's Redis, Prometheus and Alertmanager, and LiteLLM in its own venv.

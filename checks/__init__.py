@@ -1,5 +1,5 @@
 """Check kinds, one family per module; importing this package registers them all."""
 
-from checks import gateway, http
+from . import gateway, http
 
 __all__ = ["gateway", "http"]

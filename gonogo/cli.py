@@ -17,12 +17,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from gonogo import PROJECT_ROOT, registry
+from gonogo import registry
 from gonogo.checklist import LoadedChecklist, Stage, load_checklist, registered_checklist_model
 from gonogo.checklist.source import render_text
 from gonogo.environment import runs_dir, sandbox_dir, sandbox_values, target_env
 from gonogo.errors import ChecklistError
 from gonogo.redaction import SECRET_NAME
+from gonogo.resources import default_checklist_file
 
 if TYPE_CHECKING:
     from gonogo.sandbox import Sandbox
@@ -269,7 +270,7 @@ def status(as_json: bool) -> None:
 def write_sandbox_checklist(env: dict[str, str]) -> Path:
     """The default checklist with the sandbox's addresses filled in (never its secrets)."""
     public = {name: value for name, value in env.items() if not SECRET_NAME.search(name)}
-    text = (PROJECT_ROOT / SANDBOX_CHECKLIST).read_text(encoding="utf-8")
+    text = default_checklist_file().read_text(encoding="utf-8")
     resolved = sandbox_dir() / SANDBOX_CHECKLIST
     resolved.write_text(render_text(text, public), encoding="utf-8")
     return resolved

@@ -1,6 +1,6 @@
 """Reports: Allure labels, environment and categories; registered through `gonogo.plugins`."""
 
-from reports.allure_results import (
+from .allure_results import (
     pytest_gonogo_evidence,
     pytest_gonogo_verdict,
     pytest_runtest_setup,

@@ -1,6 +1,6 @@
 """The sandbox deployment: which servers, on which ports, with which rendered configuration.
 
-Configuration templates live in <project root>/sandbox/ with ${NAME} placeholders; they are
+Configuration templates (package data, see gonogo/resources.py) have ${NAME} placeholders; they are
 rendered into the state dir at every `up`. Secrets reach LiteLLM only through its environment
 and Redis only through a 0600 config file, never a command line that `ps` would show.
 """
@@ -14,16 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gonogo import PROJECT_ROOT
 from gonogo.control.files import write_private_file
 from gonogo.errors import SandboxError
 from gonogo.redaction import Redactor
+from gonogo.resources import LITELLM_BIN_ENV, litellm_binary, sandbox_template_dir
 from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
 from gonogo.sandbox.readiness import PROBE_TIMEOUT_S, HttpProbe, ReadinessProbe, RedisProbe
 from gonogo.sandbox.state import SandboxLayout
 
-TEMPLATE_DIR = PROJECT_ROOT / "sandbox"
-LITELLM_BIN_ENV = "GONOGO_LITELLM_BIN"
+TEMPLATE_DIR = sandbox_template_dir()
 PROVIDERS = ("alpha", "beta", "gamma")
 # The upstream model each fake serves; sandbox/litellm.yaml names the same ones.
 PROVIDER_MODELS = {
@@ -145,11 +144,11 @@ def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Se
 
 def find_binaries() -> dict[str, str]:
     """Every executable the sandbox runs, checked before anything starts."""
-    litellm = os.environ.get(LITELLM_BIN_ENV) or str(PROJECT_ROOT / ".venv-litellm/bin/litellm")
+    litellm = litellm_binary()
     if not os.access(litellm, os.X_OK):
         raise SandboxError(
-            f"sandbox: litellm not found at {litellm} (install it into .venv-litellm/ "
-            f"from sandbox/litellm-requirements.txt, or set {LITELLM_BIN_ENV})"
+            f"sandbox: litellm not found at {litellm} (set {LITELLM_BIN_ENV} to the LiteLLM "
+            f"proxy, put `litellm` on PATH, or run `make sandbox-deps` in a checkout)"
         )
     found = {"litellm": litellm}
     wanted = {

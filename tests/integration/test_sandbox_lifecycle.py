@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gonogo import PROJECT_ROOT
 from gonogo.errors import SandboxError
+from gonogo.resources import litellm_binary
 from gonogo.sandbox import ComponentStatus, Sandbox
 from gonogo.sandbox.components import COMPONENTS, Secrets, allocate_ports, render_configs
 from gonogo.sandbox.ports import is_port_free
@@ -49,7 +49,7 @@ UP_IN_CHILD = (
 
 @pytest.fixture(scope="module")
 def litellm_installed() -> None:
-    binary = os.environ.get("GONOGO_LITELLM_BIN") or str(PROJECT_ROOT / ".venv-litellm/bin/litellm")
+    binary = litellm_binary()
     if not os.access(binary, os.X_OK):
         # Integration tests are never skipped: a missing proxy is a broken set-up, not a pass.
         pytest.fail(f"LiteLLM proxy not installed at {binary}: run `make sandbox-deps`")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from gonogo.chaos.actions import plan_steps
+from gonogo.chaos.model import RunCommand, StopProcess
 
-from chaos.actions import plan_steps
-from chaos.model import RunCommand, StopProcess
 from gonogo.checklist import Checklist, Target
 from gonogo.control.undo import apply_undo
 from gonogo.errors import TargetError

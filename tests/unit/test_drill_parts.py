@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from gonogo.rollback.backup import take_backup
 
 from gonogo.clients.alerting import prometheus_duration
 from gonogo.timeline import Timeline
-from rollback.backup import take_backup
 
 
 @pytest.mark.parametrize(
