@@ -11,7 +11,7 @@ LITELLM_VENV := .venv-litellm
 GONOGO := $(VENV)/bin/gonogo
 DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager
 
-.PHONY: help setup sandbox-deps demo test lint bench bench-drills clean
+.PHONY: help setup promtool sandbox-deps demo test lint bench bench-drills clean
 
 help:
 	@echo "make demo   install everything, start the sandbox, run every stage, print the verdict, stop"
@@ -20,7 +20,13 @@ help:
 	@echo "make bench  print the benchmarks' figures"
 	@echo "make bench-drills  chaos drill timing, 20 interruptions, 10 drills in a row (~15 min)"
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed promtool
+
+# The pre-deploy gate's alert_rules check runs promtool (Debian's prometheus package).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+	  >/dev/null; }
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
@@ -58,6 +64,7 @@ lint: setup
 
 bench: setup sandbox-deps
 	$(VENV)/bin/python bench/sandbox_startup.py
+	$(VENV)/bin/python bench/secret_scan.py
 
 bench-drills: setup sandbox-deps
 	$(VENV)/bin/python bench/chaos_timing.py

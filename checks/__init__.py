@@ -1,5 +1,5 @@
 """Check kinds, one family per module; importing this package registers them all."""
 
-from . import gateway, http
+from . import alert_rules, files, gateway, gateway_config, http, secrets
 
-__all__ = ["gateway", "http"]
+__all__ = ["alert_rules", "files", "gateway", "gateway_config", "http", "secrets"]

@@ -35,6 +35,11 @@ class CheckFailure(AssertionError):
     """
 
 
+class InputError(GonogoError):
+    """A file a check reads (a config, a state file, a repository) is missing or unreadable:
+    one sentence naming the file, an error of the check rather than a failure of the target."""
+
+
 class ThresholdBreach(CheckFailure):
     """A measurement is outside its bound: "p95 latency 2.4 s, expected <= 2 s"."""
 

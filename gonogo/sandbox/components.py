@@ -178,6 +178,7 @@ def litellm_env(secrets_: Secrets) -> dict[str, str]:
         **base_env(),
         "LITELLM_MASTER_KEY": secrets_.master_key,
         "REDIS_PASSWORD": secrets_.redis_password,
+        "FAKE_PROVIDER_API_KEY": "fake-key",  # the fakes take any key; the config names none
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # else it fetches the cost map from the internet
         "LITELLM_DONT_SHOW_FEEDBACK_BOX": "true",  # keeps the log tail in errors useful
         # Retry back-off sized for fakes answering in milliseconds (defaults: 0.5 s and 0.75 s).
