@@ -66,7 +66,7 @@ MODES: tuple[Mode, ...] = ("plain", "streaming")
 
 
 class SmokeCheck(GatewayRequest):
-    """One chat completion to a model group, plain and streaming."""
+    """Chat completions to a model group, plain and streaming, `requests` of each."""
 
     model: str = Field(description="The model group to ask.")
     modes: list[Mode] = Field(default_factory=lambda: list(MODES), min_length=1)
@@ -76,6 +76,12 @@ class SmokeCheck(GatewayRequest):
     max_ttft_s: float | None = Field(None, gt=0, description="Streaming time to first token.")
     allow_fallback: bool = Field(
         False, description="Accept an answer from a fallback group (LiteLLM tells which)."
+    )
+    requests: int = Field(
+        1, ge=1, le=100, description="Requests per mode: 5 catch a primary failing half of them."
+    )
+    max_error_rate: float = Field(
+        0.0, ge=0, lt=1, description="Share of each mode's requests allowed to fail."
     )
 
     def references(self, checklist: Checklist) -> Iterator[Problem]:
@@ -91,20 +97,33 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
     problems = []
     limit = spec.max_latency_s or ctx.timeout(spec)  # no use waiting past the bound
     for mode in spec.modes:
-        stream = mode == "streaming"
+        failed = [found for found in _ask(spec, ctx, mode, limit) if found]
+        rate = len(failed) / spec.requests
+        if spec.requests > 1:
+            ctx.measure(f"{mode} error rate", rate, at_most=spec.max_error_rate)
+        if failed and rate > spec.max_error_rate:
+            share = (
+                f" ({len(failed)} of {spec.requests} requests failed)" if spec.requests > 1 else ""
+            )
+            problems.append(f"{mode}: " + "; ".join(failed[0]) + share)
+    if problems:
+        raise CheckFailure(f"smoke {spec.model}: " + "; ".join(problems))
+
+
+def _ask(spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float) -> Iterator[list[str]]:
+    """The problems of each of the mode's requests (an empty list for a good answer)."""
+    for number in range(1, spec.requests + 1):
         reply = ctx.gateway.chat(
             spec.model,
             spec.prompt,
-            stream=stream,
+            stream=mode == "streaming",
             max_tokens=spec.max_tokens,
             timeout_s=limit,
             headers=spec.headers,
         )
-        ctx.attach(f"{mode} answer", _evidence(reply))
-        found = _judge(spec, reply, limit) or _wrong_provider(spec, reply, ctx)
-        problems += [f"{mode}: {problem}" for problem in found]
-    if problems:
-        raise CheckFailure(f"smoke {spec.model}: " + "; ".join(problems))
+        label = mode if spec.requests == 1 else f"{mode} #{number}"
+        ctx.attach(f"{label} answer", _evidence(reply))
+        yield _judge(spec, reply, limit) or _wrong_provider(spec, reply, ctx)
 
 
 def _judge(spec: SmokeCheck, reply: ChatReply, limit: float) -> list[str]:

@@ -38,3 +38,9 @@ def deadline_in(seconds: float) -> Callable[[], float]:
     """A countdown: call it to get the seconds left (never below zero)."""
     deadline = time.monotonic() + seconds
     return lambda: max(0.0, deadline - time.monotonic())
+
+
+def pause(seconds: float) -> None:
+    """Wait `seconds` on purpose (an interval between measurements, a window to end)."""
+    left = deadline_in(seconds)
+    poll(lambda: left() <= 0, timeout_s=seconds, interval_s=min(0.25, max(seconds, 0.01)))

@@ -29,7 +29,7 @@ import os
 import sys
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -113,8 +113,13 @@ def of_signature(function: Any, names: Sequence[str] | None = None) -> dict[str,
     }
 
 
-def string_keys(tree: ast.AST, receiver: str) -> Iterator[str]:
-    """Every "x" in `receiver.get("x", ...)` and `receiver["x"]`."""
+def string_keys(
+    tree: ast.AST, receiver: str, constants: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Every "x" in `receiver.get("x", ...)` and `receiver["x"]`, and in `receiver.get(NAME)`
+    where NAME is a module-level string constant of `constants` (LiteLLM reads
+    `dangerously_allow_mock_testing_request_params` through MOCK_TESTING_CONFIG_KEY)."""
+    constants = constants or {}
     for node in ast.walk(tree):
         key: ast.expr | None = None
         if (
@@ -134,6 +139,27 @@ def string_keys(tree: ast.AST, receiver: str) -> Iterator[str]:
             key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             yield key.value
+        elif isinstance(key, ast.Name) and key.id in constants:
+            yield constants[key.id]
+
+
+def string_constants(trees: Iterable[ast.Module]) -> dict[str, str]:
+    """Module-level `NAME = "x"` / `NAME: Final = "x"` of upper-case names, across modules."""
+    found: dict[str, str] = {}
+    for tree in trees:
+        for node in tree.body:
+            target = node.target if isinstance(node, ast.AnnAssign) else None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            value = getattr(node, "value", None)
+            if (
+                isinstance(target, ast.Name)
+                and target.id.isupper()
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                found[target.id] = value.value
+    return found
 
 
 def compared_keys(tree: ast.AST, name: str) -> Iterator[str]:
@@ -179,8 +205,10 @@ def top_level() -> dict[str, Types]:
 def general_settings() -> dict[str, Types]:
     keys = of_model(ConfigGeneralSettings)
     read: set[str] = set()
-    for path in sorted(PROXY.rglob("*.py")):
-        read.update(string_keys(parsed(path), "general_settings"))
+    trees = [parsed(path) for path in sorted(PROXY.rglob("*.py"))]
+    constants = string_constants(trees)
+    for tree in trees:
+        read.update(string_keys(tree, "general_settings", constants))
     return {**dict.fromkeys(sorted(read - keys.keys())), **keys}
 
 

@@ -1,0 +1,168 @@
+"""`cache`: a repeated deterministic request is served from the response cache.
+
+The check warms the cache itself with prompts of its own (a nonce per run), repeats them, and
+counts hits: LiteLLM says so with `x-litellm-cache-key`, other gateways by answering the same
+completion `id` again. Where the provider is one of gonogo's fakes, its own request counter must
+not move for a hit. With `redis: true` the cache keys must be in the target's Redis (reached
+with its password from the environment), and the check deletes them afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from pydantic import Field
+
+from gonogo.checklist import Checklist
+from gonogo.checklist.model import Problem, unknown_name
+from gonogo.clients.gateway import CHAT_PATH
+from gonogo.clients.http import Reply
+from gonogo.context import CheckContext
+from gonogo.errors import CheckFailure, TargetError
+from gonogo.registry import check_kind
+
+from .gateway import GatewayRequest
+
+if TYPE_CHECKING:  # redis-py costs ~0.3 s to import: only checks that use it pay for it
+    from gonogo.clients.redis import RedisClient
+
+CACHE_KEY_HEADER = "x-litellm-cache-key"
+FAKES = ("sandbox", "admin")  # provider controls that only gonogo's fake providers have
+
+
+class CacheCheck(GatewayRequest):
+    """Warm the cache, repeat, and judge the hit rate (hits, misses and rate measured)."""
+
+    model: str = Field(description="The model group whose answers are cached.")
+    prompts: int = Field(2, ge=1, le=20, description="Distinct prompts the warm-up sends.")
+    repeats: int = Field(2, ge=1, le=20, description="Times each prompt is asked again.")
+    min_hit_rate: float = Field(1.0, gt=0, le=1, description="Hits over repeated requests.")
+    redis: bool = Field(True, description="The cache lives in the target's Redis (checked).")
+
+    def needs(self) -> tuple[str, ...]:
+        return ("gateway", "redis") if self.redis else ("gateway",)
+
+    def references(self, checklist: Checklist) -> Iterator[Problem]:
+        if checklist.models and checklist.model_group(self.model) is None:
+            known = [model.name for model in checklist.models]
+            yield ("model",), unknown_name("model group", self.model, known, "models:")
+
+
+@dataclass
+class Tally:
+    hits: int = 0
+    misses: int = 0
+    keys: set[str] = field(default_factory=set)
+    first_ids: dict[str, str] = field(default_factory=dict)
+
+
+@check_kind("cache", CacheCheck)
+def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None:
+    """After a warm-up, repeated requests are hits and never reach the provider."""
+    __tracebackhide__ = True
+    nonce = uuid.uuid4().hex[:12]
+    prompts = [
+        f"gonogo cache probe {nonce} #{n}: reply with one word." for n in range(spec.prompts)
+    ]
+    from gonogo.clients.redis import RedisClient
+
+    tally = Tally()
+    redis = ctx.client(RedisClient) if spec.redis else None
+    if redis is not None:
+        redis.ask("answer a PING", "PING")  # its password works before anything is sent
+    try:
+        for prompt in prompts:  # warm-up: each first answer fills the cache
+            _ask(spec, ctx, prompt, tally, warm_up=True)
+        called_before = _provider_calls(spec, ctx)
+        for prompt in prompts * spec.repeats:
+            _ask(spec, ctx, prompt, tally, warm_up=False)
+        called = _provider_calls(spec, ctx)
+        _judge(spec, ctx, tally, redis, None if called is None else called - (called_before or 0))
+    except BaseException:
+        with contextlib.suppress(TargetError):  # the first trouble is the story
+            _remove(redis, tally.keys)
+        raise
+    _remove(redis, tally.keys)
+
+
+def _remove(redis: RedisClient | None, keys: set[str]) -> None:
+    """The warm-up's keys are the check's own: none is left behind."""
+    if redis is not None and keys:
+        redis.ask("remove the check's cache keys", "DEL", *sorted(keys))
+
+
+def _ask(spec: CacheCheck, ctx: CheckContext, prompt: str, tally: Tally, warm_up: bool) -> None:
+    body: dict[str, Any] = {
+        "model": spec.model,
+        "messages": [{"role": "user", "content": prompt}],
+        "max_tokens": 8,
+        "temperature": 0,
+    }
+    reply = ctx.gateway.request(
+        "POST", CHAT_PATH, json_body=body, headers=spec.headers, timeout_s=ctx.timeout(spec)
+    )
+    if reply.status != 200:
+        raise CheckFailure(
+            f"cache {spec.model}: expected 200 from {reply.request}, got {reply.observed}"
+        )
+    answer_id = str(_json(reply).get("id", ""))
+    key = reply.headers.get(CACHE_KEY_HEADER)
+    if warm_up:
+        tally.first_ids[prompt] = answer_id
+        return
+    hit = bool(key) if ctx.gateway.litellm else answer_id == tally.first_ids.get(prompt)
+    tally.hits += hit
+    tally.misses += not hit
+    if key:
+        tally.keys.add(key)
+
+
+def _json(reply: Reply) -> dict[str, Any]:
+    try:
+        payload = json.loads(reply.text)
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _judge(
+    spec: CacheCheck,
+    ctx: CheckContext,
+    tally: Tally,
+    redis: RedisClient | None,
+    provider_calls: float | None,
+) -> None:
+    __tracebackhide__ = True
+    asked = tally.hits + tally.misses
+    ctx.measure("cache hits", tally.hits)
+    ctx.measure("cache misses", tally.misses)
+    ctx.measure("cache hit rate", tally.hits / asked, at_least=spec.min_hit_rate)
+    if provider_calls is not None:  # a hit that still reached the provider is no hit
+        ctx.measure("provider calls on repeats", provider_calls, at_most=tally.misses)
+    if redis is not None:
+        stored = (
+            redis.ask("look up the check's cache keys", "EXISTS", *tally.keys) if tally.keys else 0
+        )
+        ctx.measure("cache keys found in Redis", float(str(stored)), at_least=len(tally.keys))
+    ctx.judge(f"cache {spec.model} after {spec.prompts} warm-up and {asked} repeated requests")
+
+
+def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
+    """Requests the group's provider received, when it is one of gonogo's fakes (GET
+    /admin/stats counts them); None when there is no such counter to read."""
+    group = ctx.checklist.model_group(spec.model)
+    provider = ctx.checklist.provider(group.provider) if group and group.provider else None
+    fake = provider is not None and provider.control is not None and provider.control.kind in FAKES
+    if not fake or provider is None or provider.base_url is None:
+        return None
+    try:
+        stats = httpx.get(f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec))
+        return float(stats.json()["requests"]) if stats.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None  # no counter to read: the gateway's word alone

@@ -1,0 +1,161 @@
+"""`fallback`: a declared fallback chain works, proven without breaking any provider.
+
+One request asks the gateway to fail its primary on purpose (LiteLLM: the request flag
+`mock_testing_fallbacks`, allowed only with `general_settings.dangerously_allow_mock_testing_
+request_params: true`); the answer must come from a group of the declared chain, as the
+gateway's headers say (LiteLLM) or as the provider that answered shows (any gateway, see
+gonogo/identity.py); with Prometheus configured, the gateway's fallback counter must rise too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import Field
+
+from gonogo.checklist import Checklist
+from gonogo.checklist.model import Problem, unknown_name
+from gonogo.clients.gateway import ChatReply
+from gonogo.clients.http import seconds
+from gonogo.clients.prometheus import PrometheusClient
+from gonogo.context import CheckContext
+from gonogo.errors import CheckFailure, ChecklistError, Inconclusive
+from gonogo.identity import provider_mismatch
+from gonogo.registry import check_kind
+from gonogo.waiting import poll
+
+from .gateway import GatewayRequest
+
+LITELLM_FLAG = {"mock_testing_fallbacks": True}
+REFUSED_FLAG = "Mock testing request params are disabled"
+LITELLM_COUNTER = 'sum(litellm_deployment_successful_fallbacks_total{{requested_model="{model}"}})'
+
+
+class FallbackCheck(GatewayRequest):
+    """Force the primary to fail for one request and see a group of its chain answer."""
+
+    model: str = Field(description="The primary model group; its chain is its `fallbacks`.")
+    force: dict[str, Any] | None = Field(
+        None,
+        description="Body fields that make the gateway fail the primary for this request. "
+        "Default for LiteLLM: {mock_testing_fallbacks: true}; other gateways must say.",
+    )
+    counter: str | None = Field(
+        None,
+        description="PromQL of the gateway's fallback counter (one value), checked when "
+        "target.prometheus_url is set. Default for LiteLLM: its successful-fallbacks counter.",
+    )
+    counter_wait_s: float = Field(5.0, gt=0, description="How long the counter may take.")
+    prompt: str = "Reply with one short sentence."
+
+    def references(self, checklist: Checklist) -> Iterator[Problem]:
+        group = checklist.model_group(self.model)
+        if group is None:
+            known = [model.name for model in checklist.models]
+            yield ("model",), unknown_name("model group", self.model, known, "models:")
+        elif not group.fallbacks:
+            yield ("model",), f"model group {self.model!r} declares no fallbacks to prove"
+
+
+@check_kind("fallback", FallbackCheck)
+def fallback_chain_answers(spec: FallbackCheck, ctx: CheckContext) -> None:
+    """A forced failure of the primary is answered by a group of its declared chain."""
+    __tracebackhide__ = True
+    chain = _chain(spec, ctx)
+    counter = _counter(spec, ctx)
+    before = _count(ctx, counter) if counter else None
+    reply = ctx.gateway.chat(
+        spec.model,
+        spec.prompt,
+        stream=False,
+        headers=spec.headers,
+        extra=_force(spec, ctx),
+        timeout_s=ctx.timeout(spec),
+    )
+    ctx.attach("forced fallback answer", f"{reply.observed}\n{reply.headers}\n{reply.content}")
+    subject = f"fallback {spec.model}"
+    if reply.status == 400 and REFUSED_FLAG in (reply.problem or ""):
+        raise Inconclusive(
+            f"{subject}: the gateway refuses mock_testing_fallbacks, so no fallback could be "
+            "forced; allow general_settings.dangerously_allow_mock_testing_request_params"
+        )
+    if not reply.ok:
+        raise CheckFailure(
+            f"{subject}: expected a fallback group ({', '.join(chain)}) to answer 200 from "
+            f"{reply.request} within {seconds(ctx.timeout(spec))}, got {reply.observed}"
+        )
+    problem = _who_answered(spec, ctx, reply, chain)
+    if problem:
+        raise CheckFailure(f"{subject}: {problem}")
+    if counter is not None and before is not None:
+        _counter_rose(ctx, spec, counter, before)
+
+
+def _chain(spec: FallbackCheck, ctx: CheckContext) -> list[str]:
+    group = ctx.checklist.model_group(spec.model)
+    if group is None or not group.fallbacks:
+        raise ChecklistError(f"{spec.id}: model group {spec.model!r} declares no fallbacks")
+    return group.fallbacks
+
+
+def _force(spec: FallbackCheck, ctx: CheckContext) -> dict[str, Any]:
+    if spec.force is not None:
+        return spec.force
+    if ctx.gateway.litellm:
+        return LITELLM_FLAG
+    raise ChecklistError(
+        f"{spec.id}: say how this gateway fails its primary for one request (force:)"
+    )
+
+
+def _counter(spec: FallbackCheck, ctx: CheckContext) -> str | None:
+    if not ctx.target.prometheus_url:
+        return None
+    if spec.counter:
+        return spec.counter
+    return LITELLM_COUNTER.format(model=spec.model) if ctx.gateway.litellm else None
+
+
+def _count(ctx: CheckContext, counter: str) -> float:
+    return ctx.client(PrometheusClient).value(counter) or 0.0  # no series yet: none counted
+
+
+def _who_answered(
+    spec: FallbackCheck, ctx: CheckContext, reply: ChatReply, chain: list[str]
+) -> str | None:
+    """What is wrong with who answered: the primary itself, or a group outside the chain."""
+    if ctx.gateway.litellm:
+        group = reply.headers.get("x-litellm-model-group")
+        attempts = reply.headers.get("x-litellm-attempted-fallbacks", "0")
+        if group is None:
+            return "LiteLLM did not say which group answered (no x-litellm-model-group)"
+        if group == spec.model or attempts == "0":
+            return f"no fallback happened: {group} answered (attempted fallbacks: {attempts})"
+        if group not in chain:
+            return f"fell back to {group}, outside the declared chain ({', '.join(chain)})"
+        return _provider_of(ctx, group, reply)
+    answered = [g for g in [spec.model, *chain] if _provider_of(ctx, g, reply) is None]
+    if not answered or answered[0] == spec.model:
+        who = "the primary's provider" if answered else "a provider outside the chain"
+        return f"no fallback to {', '.join(chain)} shown: {who} answered"
+    return None
+
+
+def _provider_of(ctx: CheckContext, group: str, reply: ChatReply) -> str | None:
+    model = ctx.checklist.model_group(group)
+    provider = ctx.checklist.provider(model.provider) if model and model.provider else None
+    if provider is None:
+        return None if ctx.gateway.litellm else f"model group {group} names no provider"
+    return provider_mismatch(reply.headers, provider, litellm=ctx.gateway.litellm)
+
+
+def _counter_rose(ctx: CheckContext, spec: FallbackCheck, counter: str, before: float) -> None:
+    __tracebackhide__ = True
+    after = poll(
+        lambda: value if (value := _count(ctx, counter)) > before else None,
+        timeout_s=spec.counter_wait_s,
+        interval_s=0.25,
+    )
+    ctx.measure("fallback counter increase", (after or before) - before, at_least=1)
+    ctx.judge(f"fallback {spec.model}: the gateway's counter {counter!r}")

@@ -1,0 +1,148 @@
+"""`prometheus`: a PromQL gate in the style of an Argo Rollouts analysis.
+
+The query is measured `count` times, `interval_s` apart; each value must meet the success
+condition (`at_most` / `at_least`). More failed measurements than `failure_limit` is Failed; a
+measurement with no data (an empty answer) is Inconclusive, never a pass. With `traffic`, the
+check first sends requests of its own through the gateway, so the gate judges this deployment's
+answers rather than a quiet window.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from pydantic import Field, model_validator
+
+from gonogo.checklist import Strict
+from gonogo.clients.prometheus import PrometheusClient
+from gonogo.context import CheckContext
+from gonogo.errors import Inconclusive, ThresholdBreach
+from gonogo.measurements import Measurement, judge
+from gonogo.registry import check_kind
+from gonogo.waiting import pause, poll
+
+from .gateway import GatewayRequest
+
+
+class Traffic(Strict):
+    """Requests the gate sends first, through the gateway, to give the query data."""
+
+    model: str
+    requests: int = Field(10, ge=1, le=500)
+    concurrency: int = Field(4, ge=1, le=32)
+    cached: bool = Field(False, description="Repeat one prompt (cache hits) instead of new ones.")
+    scrape_job: str = Field("gateway", description="The job whose next scrape counts them.")
+    settle_s: float = Field(10.0, gt=0, description="How long that scrape may take.")
+
+
+class PrometheusGate(GatewayRequest):
+    """Query, success condition, interval, count and failure limit."""
+
+    query: str = Field(description="PromQL returning one value (aggregate with sum()).")
+    at_most: float | None = None
+    at_least: float | None = None
+    unit: str = ""
+    name: str | None = Field(None, description="What the value is, for messages. Default: id.")
+    interval_s: float = Field(1.0, gt=0)
+    count: int = Field(1, ge=1, le=60)
+    failure_limit: int = Field(0, ge=0)
+    traffic: Traffic | None = None
+
+    @model_validator(mode="after")
+    def _a_condition(self) -> PrometheusGate:
+        if self.at_most is None and self.at_least is None:
+            raise ValueError("expected a success condition: at_most and/or at_least")
+        return self
+
+    def needs(self) -> tuple[str, ...]:
+        return ("prometheus", "gateway") if self.traffic else ("prometheus",)
+
+
+@check_kind("prometheus", PrometheusGate)
+def promql_gate_holds(spec: PrometheusGate, ctx: CheckContext) -> None:
+    """Passed when no more than failure_limit measurements fail; no data is inconclusive."""
+    __tracebackhide__ = True
+    prometheus = ctx.client(PrometheusClient)
+    if spec.traffic is not None:
+        _send_traffic(spec, spec.traffic, ctx)
+    taken: list[Measurement] = []
+    for number in range(spec.count):
+        if number:
+            pause(spec.interval_s)
+        value = prometheus.value(spec.query)
+        taken.append(
+            Measurement.bounded(
+                f"{spec.name or spec.id} #{number + 1}",
+                value,
+                at_most=spec.at_most,
+                at_least=spec.at_least,
+                unit=spec.unit,
+            )
+        )
+        if sum(m.passed is False for m in taken) > spec.failure_limit:
+            break  # failed already: no use measuring on (as Argo stops the analysis)
+    ctx.measurements.extend(taken)
+    ctx.attach("query", f"{spec.query}\n\n" + "\n".join(map(str, taken)))
+    _verdict(spec, taken)
+
+
+def _verdict(spec: PrometheusGate, taken: list[Measurement]) -> None:
+    __tracebackhide__ = True
+    failed = [m for m in taken if m.passed is False]
+    subject = f"PromQL gate {spec.name or spec.id}"
+    if len(failed) > spec.failure_limit:
+        raise ThresholdBreach(
+            f"{subject}: {len(failed)} of {len(taken)} measurements failed (limit "
+            f"{spec.failure_limit}): {failed[0]}"
+        )
+    judged = [m for m in taken if m.passed is not False]  # failures within the limit are fine
+    judge(judged, subject)
+
+
+def _send_traffic(spec: PrometheusGate, traffic: Traffic, ctx: CheckContext) -> None:
+    def ask(_: int) -> int | None:
+        reply = ctx.gateway.chat(
+            traffic.model,
+            "gonogo gate traffic: reply with one word.",
+            stream=False,
+            max_tokens=4,
+            cached=traffic.cached,
+            headers=spec.headers,
+            timeout_s=ctx.timeout(spec),
+        )
+        return reply.status
+
+    with ThreadPoolExecutor(traffic.concurrency) as pool:
+        statuses = list(pool.map(ask, range(traffic.requests)))
+    ctx.attach("traffic sent", f"{traffic.requests} requests to {traffic.model}: {statuses}")
+    sent = datetime.now(UTC)
+    prometheus = ctx.client(PrometheusClient)
+    if not poll(
+        lambda: _scraped_since(prometheus, traffic.scrape_job, sent),
+        timeout_s=traffic.settle_s,
+        interval_s=0.1,
+    ):
+        raise Inconclusive(
+            f"Prometheus did not scrape job {traffic.scrape_job!r} within "
+            f"{traffic.settle_s:g} s of the traffic, so the gate has no data on it"
+        )
+
+
+def _scraped_since(prometheus: PrometheusClient, job: str, moment: datetime) -> bool:
+    scrapes = [
+        t.get("lastScrape", "")
+        for t in prometheus.targets()
+        if t.get("labels", {}).get("job") == job
+    ]
+    return bool(scrapes) and all(_instant(s) > moment for s in scrapes)
+
+
+def _instant(text: str) -> datetime:
+    """Prometheus's RFC 3339 time (nanoseconds, Z) as an aware datetime."""
+    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(trimmed)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
