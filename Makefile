@@ -16,13 +16,14 @@ ALLURE := .allure/node_modules/.bin/allure
 ALLURE_PACKAGE := allure-commandline@2.46
 SIGNOFF_KEY = $${GONOGO_HOME:-.gonogo}/keys/signoff.key
 
-.PHONY: help setup promtool sandbox-deps test-deps demo test lint bench clean
+.PHONY: help setup promtool sandbox-deps test-deps demo test lint bench bench-drills clean
 
 help:
 	@echo "make demo   install everything, start the sandbox, run every stage, print the verdict, stop"
 	@echo "make test   install and run gonogo's own tests (unit, plugin, integration on the sandbox)"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  print the benchmarks' figures"
+	@echo "make bench-drills  chaos drill timing, 20 interruptions, 10 drills in a row (~15 min)"
 
 setup: $(VENV)/.installed promtool $(ALLURE)
 
@@ -92,6 +93,11 @@ bench: setup sandbox-deps
 	$(VENV)/bin/python bench/postdeploy_stage.py
 	$(VENV)/bin/python bench/secret_scan.py
 	$(VENV)/bin/python bench/load_user.py
+
+bench-drills: setup sandbox-deps
+	$(VENV)/bin/python bench/chaos_timing.py
+	$(VENV)/bin/python bench/chaos_interruptions.py
+	$(VENV)/bin/python bench/chaos_repeat.py
 
 clean:
 	-$(GONOGO) sandbox down

@@ -1,2 +1,8 @@
-"""Rollback drills: back up, deploy a bad change, roll back, measure recovery. Filled by the
-rollback capability (ROADMAP item 3)."""
+"""Rollback drills: back up the configuration with checksums, deploy a bad change, let the
+post-deploy checks catch it, roll back, and measure the time to detect and to recover."""
+
+from gonogo.live import pytest_configure, pytest_unconfigure
+
+from . import drill
+
+__all__ = ["drill", "pytest_configure", "pytest_unconfigure"]

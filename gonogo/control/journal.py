@@ -40,6 +40,14 @@ class SandboxStartUndo(_Undo):
     state_dir: Path
 
 
+class SandboxRestartUndo(_Undo):
+    """Restart a sandbox component so it reads its configuration again (after a file restore)."""
+
+    kind: Literal["sandbox_restart"] = "sandbox_restart"
+    component: str
+    state_dir: Path
+
+
 class CommandUndo(_Undo):
     """Run a shell command line (its exit status 0 means undone)."""
 
@@ -67,7 +75,8 @@ class RestoreFileUndo(_Undo):
 
 
 Undo = Annotated[
-    SandboxStartUndo | CommandUndo | HttpUndo | RestoreFileUndo, Field(discriminator="kind")
+    SandboxStartUndo | SandboxRestartUndo | CommandUndo | HttpUndo | RestoreFileUndo,
+    Field(discriminator="kind"),
 ]
 
 

@@ -21,6 +21,7 @@ from gonogo.control.journal import (
     CommandUndo,
     HttpUndo,
     RestoreFileUndo,
+    SandboxRestartUndo,
     SandboxStartUndo,
     Undo,
 )
@@ -39,6 +40,8 @@ def apply_undo(undo: Undo) -> str:
     """Apply one undo; return what was done, in words."""
     if isinstance(undo, SandboxStartUndo):
         return _start_component(undo)
+    if isinstance(undo, SandboxRestartUndo):
+        return _restart_component(undo)
     if isinstance(undo, CommandUndo):
         return _run_command(undo)
     if isinstance(undo, HttpUndo):
@@ -56,6 +59,20 @@ def _start_component(undo: SandboxStartUndo) -> str:
     if started:
         return f"started sandbox component {undo.component}"
     return f"sandbox component {undo.component} was already running"
+
+
+def _restart_component(undo: SandboxRestartUndo) -> str:
+    from gonogo.sandbox import Sandbox
+
+    box = Sandbox(undo.state_dir)
+    try:
+        box.stop_component(undo.component)
+        box.start_component(undo.component)
+    except GonogoError as error:
+        raise UndoError(
+            f"undo: cannot restart sandbox component {undo.component}: {error}"
+        ) from None
+    return f"restarted sandbox component {undo.component}"
 
 
 def _run_command(undo: CommandUndo) -> str:

@@ -1,0 +1,67 @@
+"""Requests that tell whether the gateway serves: steady-state probes and the drill's traffic.
+
+A chat answer is judged by LiteLLM's headers: `x-litellm-model-group` names the group that
+answered (the fallback's, when the gateway fell back) and `x-litellm-attempted-fallbacks` how
+many fallbacks it tried. The fallback counter is read from the gateway's own /metrics/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from gonogo.checklist import Checklist
+from gonogo.clients.gateway import ChatReply, GatewayClient
+
+from .model import ChatProbe
+
+PROMPT = "Chaos drill probe: reply with one word."
+FALLBACK_COUNTER = "litellm_deployment_successful_fallbacks"
+
+
+def ask(gateway: GatewayClient, model: str, timeout_s: float) -> ChatReply:
+    return gateway.chat(model, PROMPT, stream=False, max_tokens=4, timeout_s=timeout_s)
+
+
+def served_by(reply: ChatReply, asked: str) -> str:
+    return reply.headers.get("x-litellm-model-group") or asked
+
+
+def allowed_groups(checklist: Checklist, probe: ChatProbe) -> list[str]:
+    if probe.served_by:
+        return probe.served_by
+    group = checklist.model_group(probe.model)
+    return [probe.model, *(group.fallbacks if group else [])]
+
+
+def probe_problem(
+    gateway: GatewayClient, checklist: Checklist, probe: ChatProbe, timeout_s: float
+) -> str | None:
+    """None when the probe's tolerance holds, else what was seen instead."""
+    reply = ask(gateway, probe.model, timeout_s)
+    if not reply.ok:
+        return f"{probe.model}: expected 200 from {reply.request}, got {reply.observed}"
+    group, allowed = served_by(reply, probe.model), allowed_groups(checklist, probe)
+    if group not in allowed:
+        return f"{probe.model}: answered by {group}, expected one of {', '.join(allowed)}"
+    return None
+
+
+def steady_state_problems(
+    gateway: GatewayClient, checklist: Checklist, probes: Iterable[ChatProbe], timeout_s: float
+) -> list[str]:
+    found = (probe_problem(gateway, checklist, probe, timeout_s) for probe in probes)
+    return [problem for problem in found if problem]
+
+
+def fallback_count(gateway: GatewayClient) -> float | None:
+    """The gateway's successful fallbacks so far (all groups), None if it does not say."""
+    reply = gateway.request("GET", "/metrics/", timeout_s=5.0)
+    if reply.status != 200:
+        return None
+    total = None
+    for family in text_string_to_metric_families(reply.text):
+        if family.name == FALLBACK_COUNTER:
+            total = sum(s.value for s in family.samples if s.name.endswith("_total"))
+    return total

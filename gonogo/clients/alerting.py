@@ -1,0 +1,133 @@
+"""Alerting as Prometheus and Alertmanager see it: loaded rules, alert states, timing floors.
+
+    alerting = ctx.client(AlertingClient)
+    rule = alerting.rule("ProviderDown")          # None when Prometheus has not loaded it
+    alerting.prometheus_state("ProviderDown", {"provider": "alpha"})   # "pending" | "firing" | None
+    alerting.in_alertmanager("ProviderDown", {"provider": "alpha"})    # True once it arrived
+
+The floor of an alert is the time Prometheus needs at least to fire it after its condition
+starts to hold: one scrape interval + one evaluation interval of the rule's group + its `for`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+import yaml
+
+from gonogo.checklist import Target
+from gonogo.clients.http import HttpTarget, Reply
+from gonogo.errors import TargetError
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+DEFAULT_SCRAPE_INTERVAL_S = 60.0  # Prometheus' own defaults, when the config says nothing
+DEFAULT_EVALUATION_INTERVAL_S = 60.0
+
+
+def prometheus_duration(text: str) -> float:
+    """Seconds of a Prometheus duration such as "1m30s" or "500ms"."""
+    parts = _DURATION_PART.findall(text.strip())
+    if not parts or "".join(number + unit for number, unit in parts) != text.strip():
+        raise ValueError(f"not a Prometheus duration: {text!r}")
+    return sum(float(number) * _UNIT_S[unit] for number, unit in parts)
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    for_s: float
+    evaluation_interval_s: float
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class AlertingClient:
+    """Prometheus (required) and Alertmanager (optional) of one target."""
+
+    prometheus: HttpTarget
+    alertmanager: HttpTarget | None
+
+    @classmethod
+    def for_target(cls, target: Target, env: Mapping[str, str]) -> Self:
+        if not target.prometheus_url:
+            raise TargetError("the checklist gives no URL for Prometheus (target.prometheus_url)")
+        manager = target.alertmanager_url
+        return cls(
+            HttpTarget("prometheus", target.prometheus_url, timeout_s=5.0),
+            HttpTarget("alertmanager", manager, timeout_s=5.0) if manager else None,
+        )
+
+    def close(self) -> None:
+        self.prometheus.close()
+        if self.alertmanager is not None:
+            self.alertmanager.close()
+
+    def rules(self) -> dict[str, AlertRule]:
+        """Every alerting rule Prometheus has loaded, by alert name."""
+        found: dict[str, AlertRule] = {}
+        for group in _data(self.prometheus.request("GET", "/api/v1/rules?type=alert"))["groups"]:
+            interval = float(group.get("interval") or DEFAULT_EVALUATION_INTERVAL_S)
+            for rule in group.get("rules", []):
+                if rule.get("type") == "alerting":
+                    found.setdefault(
+                        rule["name"],
+                        AlertRule(
+                            rule["name"], float(rule.get("duration", 0)), interval, rule["labels"]
+                        ),
+                    )
+        return found
+
+    def scrape_interval_s(self) -> float:
+        """The global scrape interval of the running Prometheus (its loaded configuration)."""
+        config = yaml.safe_load(
+            _data(self.prometheus.request("GET", "/api/v1/status/config"))["yaml"]
+        )
+        interval = (config.get("global") or {}).get("scrape_interval")
+        return prometheus_duration(interval) if interval else DEFAULT_SCRAPE_INTERVAL_S
+
+    def floor_s(self, rule: AlertRule) -> float:
+        return self.scrape_interval_s() + rule.evaluation_interval_s + rule.for_s
+
+    def prometheus_state(self, name: str, labels: Mapping[str, str]) -> str | None:
+        """ "firing" if any matching alert fires, else "pending" if one is pending, else None."""
+        alerts = _data(self.prometheus.request("GET", "/api/v1/alerts"))["alerts"]
+        states = {a["state"] for a in alerts if _matches(a["labels"], name, labels)}
+        return next((state for state in ("firing", "pending") if state in states), None)
+
+    def in_alertmanager(self, name: str, labels: Mapping[str, str]) -> bool:
+        """True while Alertmanager holds a matching alert that is not resolved."""
+        if self.alertmanager is None:
+            raise TargetError(
+                "the checklist gives no URL for Alertmanager (target.alertmanager_url)"
+            )
+        reply = self.alertmanager.request("GET", "/api/v2/alerts")
+        alerts = _answer(reply)
+        return any(
+            _matches(alert["labels"], name, labels) and alert["status"]["state"] != "resolved"
+            for alert in alerts
+        )
+
+    def reload(self) -> None:
+        """Ask Prometheus to re-read its configuration and rules (needs --web.enable-lifecycle)."""
+        reply = self.prometheus.request("POST", "/-/reload", timeout_s=30.0)
+        if reply.status != 200:
+            raise TargetError(f"prometheus: POST /-/reload answered {reply.observed}")
+
+
+def _matches(found: Mapping[str, str], name: str, labels: Mapping[str, str]) -> bool:
+    wanted = {"alertname": name, **labels}
+    return all(found.get(key) == value for key, value in wanted.items())
+
+
+def _answer(reply: Reply) -> Any:
+    if reply.status != 200:
+        raise TargetError(f"{reply.request} answered {reply.observed}")
+    return reply.json()
+
+
+def _data(reply: Reply) -> Any:
+    return _answer(reply)["data"]

@@ -1,0 +1,174 @@
+"""Chaos and rollback drills against the real sandbox: they break it for real, prove what the
+checklist claims, and leave it whole. Every test puts the sandbox back (fixture `whole`)."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gonogo.control.journal import HttpUndo
+from gonogo.control.restore import restore_pending
+from tests.commands import REPO, gonogo
+from tests.integration.conftest import RunningSandbox
+from tests.integration.drills import (
+    alert_rules_changed,
+    interrupt,
+    journal_of,
+    leftovers,
+    never_firing,
+    restore,
+    start_drill,
+    timeline_of,
+    verdict_of,
+    wait_until_acting,
+    without_alert,
+)
+
+pytestmark = pytest.mark.integration
+PRIMARY_DOWN = ("-k", "drill-primary-down")
+
+
+@pytest.fixture
+def whole(healthy: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The sandbox whole before and after, whatever the test did to it."""
+    yield healthy
+    restore_pending(journal_of(healthy.home), lambda line: None)
+    for component in healthy.box.stopped_components():
+        healthy.box.start_component(component)
+    healthy.reset_faults()
+
+
+def test_the_drill_ends_go_and_prints_its_timeline(whole: RunningSandbox) -> None:
+    run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for step in (
+        "stop sandbox/alpha",
+        "fallback seen",
+        "fallback counted",
+        "ProviderDown{provider=alpha} firing",
+        "ProviderDown{provider=alpha} in Alertmanager",
+        "restored",
+        "primary serves again",
+        "ProviderDown{provider=alpha} resolved",
+        "steady state back",
+    ):
+        assert step in run.stdout, step
+    verdict = verdict_of(run.stdout)
+    assert verdict is not None
+    assert verdict["decision"] == "GO"
+    measured = {m["name"]: m for m in verdict["checks"][0]["measurements"]}  # type: ignore[index]
+    assert measured["time to fallback"]["passed"] is True
+    timeline = timeline_of(run.stdout, "drill-primary-down")
+    assert timeline is not None
+    steps = [event["step"] for event in timeline["events"]]
+    assert steps.index("stop") < steps.index("fallback seen") < steps.index("restore")
+    assert leftovers(whole.box, whole.env) == []
+
+
+def test_without_the_alert_rule_the_drill_is_no_go_naming_the_alert(whole: RunningSandbox) -> None:
+    with alert_rules_changed(whole.box, whole.env, without_alert("ProviderDown")):
+        run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "alert 'ProviderDown' is not under the rules Prometheus has loaded" in run.stdout
+    assert "could never fire" in run.stdout
+    assert "stop sandbox/alpha" not in run.stdout  # refused before touching anything
+    assert leftovers(whole.box, whole.env) == []
+
+
+def test_an_alert_that_never_fires_is_no_go_and_everything_runs_again(
+    whole: RunningSandbox,
+) -> None:
+    with alert_rules_changed(whole.box, whole.env, never_firing("ProviderDown")):
+        run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "alert ProviderDown{provider=alpha} never reached firing in Prometheus" in run.stdout
+    assert "restore: started sandbox component alpha" in run.stdout
+    assert leftovers(whole.box, whole.env) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_drill_restores_on_its_own(
+    whole: RunningSandbox, signum: signal.Signals
+) -> None:
+    process = start_drill(whole.home, *PRIMARY_DOWN)
+    assert wait_until_acting(whole.home, process)
+    time.sleep(1.0)  # mid-outage
+    output = interrupt(process, signum)
+    assert "restore: started sandbox component alpha" in output, output
+    assert journal_of(whole.home).pending() == []
+    assert leftovers(whole.box, whole.env) == []
+
+
+def test_after_sigkill_chaos_restore_puts_everything_back(whole: RunningSandbox) -> None:
+    process = start_drill(whole.home, *PRIMARY_DOWN)
+    assert wait_until_acting(whole.home, process)
+    time.sleep(1.0)
+    interrupt(process, signal.SIGKILL)
+    assert "component alpha stopped" in leftovers(whole.box, whole.env)
+    restored = restore(whole.home)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "started sandbox component alpha" in restored.stdout
+    assert leftovers(whole.box, whole.env) == []
+
+
+def test_a_drill_refuses_to_start_over_a_dirty_journal(whole: RunningSandbox) -> None:
+    reset_gamma = HttpUndo(url=f"{whole.provider_url('gamma')}/admin/reset")
+    journal_of(whole.home).record("provider gamma", "inject latency", reset_gamma)
+    run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "never undone (inject latency provider gamma at " in run.stdout
+    assert "run `gonogo chaos restore` first" in run.stdout
+    assert restore(whole.home).returncode == 0
+    assert journal_of(whole.home).pending() == []
+
+
+def test_a_dry_run_prints_the_plan_and_touches_nothing(whole: RunningSandbox) -> None:
+    entries = journal_of(whole.home).entries()
+    run = gonogo("run", "--stage", "chaos", "--dry-run", home=whole.home)
+    assert "plan of drill-primary-down:" in run.stdout, run.stdout + run.stderr
+    assert "1. stop sandbox/alpha (undo: start sandbox component alpha)" in run.stdout
+    assert "outage" not in run.stdout
+    assert journal_of(whole.home).entries() == entries
+
+
+def test_the_rollback_drill_ends_go_with_its_recovery_time(whole: RunningSandbox) -> None:
+    config = whole.box.layout.config_dir / "litellm.yaml"
+    before = config.read_bytes()
+    run = gonogo("run", "--stage", "rollback", home=whole.home)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for step in ("backed up", "bad change deployed", "detected", "rolled back", "healthy"):
+        assert step in run.stdout, step
+    verdict = verdict_of(run.stdout)
+    assert verdict is not None
+    measured = {m["name"]: m for m in verdict["checks"][0]["measurements"]}  # type: ignore[index]
+    assert measured["time to recover"]["observed"] > 0
+    assert measured["time to detect"]["passed"] is True
+    assert config.read_bytes() == before
+    assert leftovers(whole.box, whole.env) == []
+
+
+def test_a_deadline_below_prometheus_floor_stops_the_drill_before_acting(
+    whole: RunningSandbox, tmp_path: Path
+) -> None:
+    checklist = tmp_path / "checklist.yaml"
+    text = (REPO / "checklist.yaml").read_text()
+    checklist.write_text(
+        text.replace(
+            "{name: ProviderDown, labels: {provider: alpha}}",
+            "{name: ProviderDown, labels: {provider: alpha}, within_s: 3}",
+        )
+    )
+    run = gonogo(
+        "run", "--checklist", str(checklist), "--stage", "chaos", *PRIMARY_DOWN, home=whole.home
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "alerts[0]: ProviderDown must fire within 3 s, but Prometheus needs at least 4 s "
+        "(scrape 1 s + evaluation 1 s + for 2 s)"
+    ) in run.stdout
+    assert "stop sandbox/alpha" not in run.stdout
+    assert leftovers(whole.box, whole.env) == []
