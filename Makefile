@@ -9,9 +9,14 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 LITELLM_VENV := .venv-litellm
 GONOGO := $(VENV)/bin/gonogo
-DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager
+DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager wrk
+# The Allure command line (Allure 2, Java) from npm, under a project-local prefix; reports/
+# finds it there. Analytics are turned off where it runs (ALLURE_NO_ANALYTICS=true).
+ALLURE := .allure/node_modules/.bin/allure
+ALLURE_PACKAGE := allure-commandline@2.46
+SIGNOFF_KEY = $${GONOGO_HOME:-.gonogo}/keys/signoff.key
 
-.PHONY: help setup promtool sandbox-deps demo test lint bench clean
+.PHONY: help setup promtool sandbox-deps test-deps demo test lint bench clean
 
 help:
 	@echo "make demo   install everything, start the sandbox, run every stage, print the verdict, stop"
@@ -19,7 +24,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  print the benchmarks' figures"
 
-setup: $(VENV)/.installed promtool
+setup: $(VENV)/.installed promtool $(ALLURE)
 
 # The pre-deploy gate's alert_rules check runs promtool (Debian's prometheus package).
 promtool:
@@ -33,9 +38,23 @@ $(VENV)/.installed: pyproject.toml
 	$(UV) pip install -q --python $(VENV)/bin/python -e '.[dev]'
 	@touch $@
 
+$(ALLURE):
+	@command -v java >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null; }
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	npm install --prefix .allure --no-audit --no-fund --silent $(ALLURE_PACKAGE)
+	@touch $@
+
+# Headless Chromium opens the report from disk in a test; strace shows generating it is offline.
+test-deps:
+	@command -v chromium >/dev/null && command -v strace >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  chromium strace >/dev/null; }
+
 # The sandbox: Debian's Redis, Prometheus and Alertmanager, and LiteLLM in its own venv.
 sandbox-deps: $(LITELLM_VENV)/.installed
-	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool; do \
+	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool wrk; do \
 	  command -v $$bin >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
@@ -48,12 +67,19 @@ $(LITELLM_VENV)/.installed: sandbox/litellm-requirements.txt
 	  -r sandbox/litellm-requirements.txt
 	@touch $@
 
+# Run every stage, then sign the verdict (a demo key is made once) and build the report, whose
+# path is the last line: open it from disk.
 demo: setup sandbox-deps
 	@status=1; \
-	if $(GONOGO) sandbox up; then $(GONOGO) run --stage all; status=$$?; fi; \
-	$(GONOGO) sandbox down; exit $$status
+	if $(GONOGO) sandbox up; then $(GONOGO) run --stage all --no-report; status=$$?; fi; \
+	$(GONOGO) sandbox down; \
+	if [ $$status -le 1 ]; then \
+	  test -f "$(SIGNOFF_KEY)" || $(GONOGO) keygen --out "$(SIGNOFF_KEY)"; \
+	  $(GONOGO) signoff --by "$${USER:-demo}" --role "release manager (demo)" \
+	    --key "$(SIGNOFF_KEY)" --note "signed by make demo"; fi; \
+	exit $$status
 
-test: setup sandbox-deps
+test: setup sandbox-deps test-deps
 	$(VENV)/bin/pytest tests
 
 lint: setup
@@ -65,7 +91,8 @@ bench: setup sandbox-deps
 	$(VENV)/bin/python bench/sandbox_startup.py
 	$(VENV)/bin/python bench/postdeploy_stage.py
 	$(VENV)/bin/python bench/secret_scan.py
+	$(VENV)/bin/python bench/load_user.py
 
 clean:
 	-$(GONOGO) sandbox down
-	rm -rf $(VENV) $(LITELLM_VENV) .gonogo
+	rm -rf $(VENV) $(LITELLM_VENV) .gonogo .allure

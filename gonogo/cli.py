@@ -1,4 +1,4 @@
-"""The `gonogo` command: run a checklist as a gate, manage the sandbox, print the schema.
+"""The `gonogo` command: run a checklist as a gate, manage the sandbox, print the schema, sign.
 
 Exit codes: 0 GO (also GO WITH CAVEATS), 1 NO-GO, 4 a checklist or usage error.
 """
@@ -23,7 +23,9 @@ from gonogo.checklist.source import render_text
 from gonogo.environment import runs_dir, sandbox_dir, sandbox_values, target_env
 from gonogo.errors import ChecklistError
 from gonogo.redaction import SECRET_NAME
+from gonogo.reporting import build_report
 from gonogo.resources import default_checklist_file
+from gonogo.signoff.cli import COMMANDS as SIGNOFF_COMMANDS
 
 if TYPE_CHECKING:
     from gonogo.sandbox import Sandbox
@@ -54,6 +56,10 @@ def main() -> None:
     """gonogo: prove an AI gateway deployment is fit for traffic, then say GO or NO-GO."""
 
 
+for _command in SIGNOFF_COMMANDS:
+    main.add_command(_command)
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option(
     "--stage",
@@ -79,12 +85,14 @@ def main() -> None:
     is_flag=True,
     help="Allow checks that change the world (chaos, load) against a production target.",
 )
+@click.option("--no-report", is_flag=True, help="Skip the HTML report (gonogo report builds it).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(
     stage: str,
     checklist: Path | None,
     results: Path | None,
     disrupt_production: bool,
+    no_report: bool,
     pytest_args: tuple[str, ...],
 ) -> None:
     """Run the checklist's checks and decide: exit 0 GO, 1 NO-GO, 4 checklist or usage error.
@@ -105,7 +113,10 @@ def run(
         args.append("--gonogo-disrupt-production")
     code = pytest.main([*args, *pytest_args])
     _say_which_sandbox_parts_are_down(loaded)
-    sys.exit(_report(int(code), results))
+    status = _report(int(code), results)
+    if not no_report and (results / "verdict.json").exists():
+        build_report(results)
+    sys.exit(status)
 
 
 def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:

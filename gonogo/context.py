@@ -25,6 +25,7 @@ from gonogo.measurements import Measurement, judge
 from gonogo.redaction import Redactor, secret_values
 from gonogo.waiting import poll
 
+TEXT_MEDIA = ("text/", "application/json", "application/xml", "application/yaml", "image/svg")
 PROBE_TIMEOUT_S = 3.0
 PROBE_INTERVAL_S = 0.5
 PARTS: dict[str, Callable[[Target], str | None]] = {
@@ -152,7 +153,13 @@ class CheckContext:
         self.evidence(name, self.redact(text), media_type)
 
     def attach_file(self, name: str, path: Path, media_type: str) -> None:
-        """A file made by the check (a chart, a Locust report) as evidence."""
+        """A file made by the check (a chart, a Locust report) as evidence. A text file is
+        redacted where it lies first: it stays in the results, which must hold no secret."""
+        if media_type.startswith(TEXT_MEDIA):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            redacted = self.redact(text)
+            if redacted != text:
+                path.write_text(redacted, encoding="utf-8")
         self.evidence(name, path, media_type)
 
     def artifacts(self) -> Path:

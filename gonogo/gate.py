@@ -7,13 +7,18 @@ Results are gathered from reports, which with xdist arrive at the controller fro
 from __future__ import annotations
 
 import getpass
+import hashlib
 import platform
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from gonogo import __version__
 from gonogo.checklist import LoadedChecklist
+from gonogo.clients.version import reported_version
+from gonogo.environment import target_env
+from gonogo.results import RunInProgress
 from gonogo.verdict import OUTCOME_RANK, CheckResult, Decision, Verdict, decide
 
 # user_properties keys carrying an item's facts, outcome and measurements to the controller
@@ -31,6 +36,10 @@ class Gate:
         self.results: dict[str, CheckResult] = {}
         self.started = datetime.now(UTC)
         self.verdict: Verdict | None = None
+        folder = config.getoption("gonogo_results", None)
+        self.lock = RunInProgress(folder) if folder and not _is_xdist_worker(config) else None
+        if self.lock:
+            self.lock.hold()  # until verdict.json is written: nobody signs a half-written run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
@@ -63,11 +72,20 @@ class Gate:
         verdict = self.verdict = decide(list(self.results.values()))
         session.exitstatus = _exit_status(verdict, int(exitstatus))
         folder = self.config.getoption("gonogo_results")
-        if folder is not None:
-            verdict.write(folder, **self._about())
-        self.config.hook.pytest_gonogo_verdict(
-            config=self.config, verdict=verdict, checklists=self.checklists, results_dir=folder
-        )
+        about = self._about()
+        try:
+            if folder is not None:
+                verdict.write(folder, **about)
+            self.config.hook.pytest_gonogo_verdict(
+                config=self.config,
+                verdict=verdict,
+                checklists=self.checklists,
+                results_dir=folder,
+                about=about,
+            )
+        finally:
+            if self.lock:
+                self.lock.release()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.verdict is None:
@@ -97,10 +115,24 @@ class Gate:
                 }
                 for t in targets
             ],
+            **self._provenance(),
             "started": self.started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "host": platform.node(),
             "user": getpass.getuser(),
+        }
+
+    def _provenance(self) -> dict[str, object]:
+        """What a sign-off and the report name: stage, checklist digest, versions."""
+        targets = [loaded.checklist.target for loaded in self.checklists]
+        return {
+            "stage": self.config.getoption("markexpr", "") or "all",
+            "checklist_sha256": {
+                str(loaded.file): hashlib.sha256(loaded.file.read_bytes()).hexdigest()
+                for loaded in self.checklists
+            },
+            "gateway_version": reported_version(targets[0], target_env()) if targets else None,
+            "gonogo_version": __version__,
         }
 
 

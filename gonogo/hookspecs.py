@@ -23,5 +23,8 @@ def pytest_gonogo_verdict(
     verdict: Verdict,
     checklists: list[LoadedChecklist],
     results_dir: Path | None,
+    about: dict[str, object],
 ) -> None:
-    """The run is over and decided; write whatever report you make."""
+    """The run is over and decided; write whatever report you make. `about` is what
+    verdict.json says of the run beside the checks: targets, stage, checklist sha256, gateway
+    and gonogo versions, times."""

@@ -11,6 +11,18 @@ _PATTERNS = (
     (re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"), rf"\g<1>{MASK}"),
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), f"sk-{MASK}"),
     (re.compile(r"(://)[^/\s:@]*:[^/\s@]+@"), rf"\g<1>{MASK}@"),  # user:password@ in URLs
+    # a value given to a header or field that holds a credential, in headers, JSON, YAML, env
+    (
+        re.compile(
+            r"""(?ix)
+            ((?:proxy-authorization|authorization|x-api-key|api[_-]?key|master[_-]?key
+               |password|passwd|client[_-]?secret|secret[_-]?key|access[_-]?token|auth[_-]?token)
+             ["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token)\s+)?)
+            (?!\*\*\*|(?:basic|bearer|token)\s)[^\s"',;}]{4,}
+            """
+        ),
+        rf"\g<1>{MASK}",
+    ),
 )
 _SHORTEST = 4  # shorter values would mask ordinary words
 

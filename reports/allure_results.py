@@ -1,41 +1,28 @@
 """What Allure needs beside the results allure-pytest writes: labels by stage and severity,
-the environment and executor, and categories that keep "out of spec" apart from "broken"."""
+redacted evidence, the environment and executor, categories that keep "out of spec" apart from
+"broken", and summary.md for CI job summaries."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import allure
 import pytest
 
 from gonogo.checklist import CheckSpec, LoadedChecklist
+from gonogo.context import TEXT_MEDIA
+from gonogo.redaction import Redactor
+from gonogo.results import SUMMARY
 from gonogo.verdict import Verdict
 
+from .categories import CATEGORIES
+from .provenance import environment, executor, properties
+from .summary import summary_markdown
+
 ALLURE_SEVERITY = {"blocker": allure.severity_level.BLOCKER, "warning": allure.severity_level.MINOR}
-CATEGORIES = [
-    {
-        "name": "Target unreachable",
-        "matchedStatuses": ["broken"],
-        "messageRegex": "(?s).*unreachable.*",
-    },
-    {
-        "name": "Checklist error",
-        "matchedStatuses": ["broken"],
-        "traceRegex": "(?s).*ChecklistError.*",
-    },
-    {
-        "name": "gonogo crashed (a bug: please report it)",
-        "matchedStatuses": ["broken"],
-        "traceRegex": "(?s).*CheckCrashed.*",
-    },
-    {
-        "name": "Inconclusive (no data)",
-        "matchedStatuses": ["failed"],
-        "messageRegex": "(?s).*inconclusive.*",
-    },
-    {"name": "Out of spec", "matchedStatuses": ["failed"]},
-]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -49,22 +36,43 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         allure.dynamic.description(spec.description)
 
 
+_shapes_only = Redactor()
+
+
 def pytest_gonogo_evidence(
     item: pytest.Item, name: str, content: str | bytes | Path, media_type: str
 ) -> None:
-    """Attach a check's evidence to its Allure result (a no-op without --alluredir)."""
+    """Attach a check's evidence to its Allure result (a no-op without --alluredir). Text of
+    any kind, files included, goes through the target's redactor first; images as they are."""
     kind = _attachment_type(media_type)
+    redact = _redactor_of(item)
     if isinstance(content, Path):
-        allure.attach.file(str(content), name=name, attachment_type=kind)
-    else:
+        if not media_type.startswith(TEXT_MEDIA):
+            allure.attach.file(
+                str(content), name=name, attachment_type=kind, extension=content.suffix[1:] or None
+            )
+            return
+        text = content.read_text(encoding="utf-8", errors="replace")
+        extension = content.suffix[1:] or None
+        allure.attach(redact(text), name=name, attachment_type=kind, extension=extension)
+    elif isinstance(content, bytes) and not media_type.startswith(TEXT_MEDIA):
         allure.attach(content, name=name, attachment_type=kind)
+    else:
+        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        allure.attach(redact(text), name=name, attachment_type=kind)
 
 
-def _attachment_type(media_type: str) -> object:
+def _redactor_of(item: pytest.Item) -> Redactor:
+    session = getattr(item, "session_of_target", None)
+    redact = getattr(session, "redact", None)
+    return redact if isinstance(redact, Redactor) else _shapes_only
+
+
+def _attachment_type(media_type: str) -> Any:
     for kind in allure.attachment_type:
         if kind.mime_type == media_type:
             return kind
-    return allure.attachment_type.TEXT
+    return media_type  # allure accepts a plain MIME type too
 
 
 def pytest_gonogo_verdict(
@@ -72,28 +80,17 @@ def pytest_gonogo_verdict(
     verdict: Verdict,
     checklists: list[LoadedChecklist],
     results_dir: Path | None,
+    about: Mapping[str, Any],
 ) -> None:
+    if results_dir is not None:
+        (Path(results_dir) / SUMMARY).write_text(summary_markdown(verdict, about), encoding="utf-8")
     folder = config.getoption("allure_report_dir", None)
     if not folder:
         return
     allure_dir = Path(folder)
     allure_dir.mkdir(parents=True, exist_ok=True)
     (allure_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2))
-    (allure_dir / "environment.properties").write_text(_environment(verdict, checklists))
-    executor = {"name": "gonogo", "type": "gonogo", "buildName": verdict.decision.value}
-    (allure_dir / "executor.json").write_text(json.dumps(executor, indent=2))
-
-
-def _environment(verdict: Verdict, checklists: list[LoadedChecklist]) -> str:
-    lines = [f"verdict={verdict.decision.value}", f"reason={verdict.reason}"]
-    for loaded in checklists:
-        target = loaded.checklist.target
-        lines += [
-            f"target={target.name}",
-            f"environment={target.environment}",
-            f"gateway={target.base_url}",
-            f"gateway.kind={target.kind}",
-            f"production={str(target.production).lower()}",
-            f"checklist={loaded.file}",
-        ]
-    return "\n".join(lines) + "\n"
+    entries = environment(verdict, checklists, about)
+    (allure_dir / "environment.properties").write_text(properties(entries))
+    ran_by = executor(verdict, entries.get("target", "?"))
+    (allure_dir / "executor.json").write_text(json.dumps(ran_by, indent=2))

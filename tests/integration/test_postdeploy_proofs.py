@@ -121,12 +121,19 @@ def _break_gateway(config: Config) -> None:
     # and without a key LiteLLM 1.106.2 refuses to start unless told this is on purpose.
     config["general_settings"]["master_key"] = None
     config["general_settings"]["dangerously_permit_weak_or_unset_master_key"] = True
+    # llama-solo silently routed to beta's model: it still answers, from the wrong provider.
+    deployments = {d["model_name"]: d["litellm_params"] for d in config["model_list"]}
+    backup = deployments["gpt-backup"]
+    deployments["llama-solo"].update(model=backup["model"], api_base=backup["api_base"])
 
 
 def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_each(
     healthy: RunningSandbox, tmp_path: Path
 ) -> None:
-    checks_of_the_breaks = "fallback or cache-served or rate-limit or auth-refused"
+    """Also: a model group routed to another provider's model is caught by its smoke check."""
+    checks_of_the_breaks = (
+        "fallback or cache-served or rate-limit or auth-refused or smoke-llama-solo"
+    )
     with gateway_config(healthy, _break_gateway):
         output, checks = run_stage(tmp_path, "-k", checks_of_the_breaks)
     assert decision(output).startswith("NO-GO")
@@ -135,6 +142,7 @@ def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_eac
         "cache-served",
         "rate-limit-llama-limited",
         "auth-refused",
+        "smoke-llama-solo",
     }, checks
     assert "no fallback happened" in checks["fallback-gpt-primary"][1] or (
         "expected a fallback group (gpt-backup) to answer 200" in checks["fallback-gpt-primary"][1]
@@ -142,6 +150,7 @@ def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_eac
     assert "cache hit rate 0" in checks["cache-served"][1]
     assert "no 429 within 5 requests" in checks["rate-limit-llama-limited"][1]
     assert "with no key: expected 401 or 403, got 200" in checks["auth-refused"][1]
+    assert "not by provider gamma" in checks["smoke-llama-solo"][1]
 
 
 def test_redis_stopped_makes_the_postdeploy_stage_no_go_naming_the_cache_check(
