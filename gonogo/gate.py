@@ -35,6 +35,7 @@ class Gate:
         self.config = config
         self.checklists = checklists
         self.results: dict[str, CheckResult] = {}
+        self.durations: dict[str, float] = {}  # every phase: a check works in its setup
         self.started = datetime.now(UTC)
         self.verdict: Verdict | None = None
         folder = config.getoption("gonogo_results", None)
@@ -45,11 +46,13 @@ class Gate:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
         facts = properties.get(PROPERTY)
+        duration = self.durations[report.nodeid] = round(
+            self.durations.get(report.nodeid, 0.0) + report.duration, 3
+        )
         outcome = _outcome(report, properties.get(OUTCOME))
         if not isinstance(facts, dict) or outcome is None:
             return
         known = self.results.get(report.nodeid)
-        duration = round(report.duration + (known.duration_s if known else 0.0), 3)
         if known is not None and OUTCOME_RANK[outcome] <= OUTCOME_RANK[known.outcome]:
             known.duration_s = duration
             return  # keep the worst phase: a teardown error outranks a passed call

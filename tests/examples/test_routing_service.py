@@ -63,6 +63,8 @@ def _scraped(prometheus_url: str) -> bool:
         answer = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": "up"}, timeout=1)
     except httpx.HTTPError:
         return False
+    if answer.status_code != 200:  # 503 while it starts
+        return False
     return any(r["value"][1] == "1" for r in answer.json()["data"]["result"])
 
 

@@ -5,6 +5,7 @@ inconclusive, whether it happens while probing or while the check runs."""
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,6 +51,7 @@ def _breach(spec: Offline, ctx: CheckContext) -> None:
 
 
 def _fine(spec: Offline, ctx: CheckContext) -> None:
+    time.sleep(0.2)  # a check's time is counted, though it works while pytest sets it up
     ctx.measure("p95 latency", 0.5, at_most=2.0, unit="s")
     ctx.judge("gate")
 
@@ -139,6 +141,7 @@ def test_measurements_reach_verdict_json(ran: pytest.RunResult, pytester: pytest
         {"name": "requests", "observed": 120, "expected": ">= 100", "unit": "", "passed": True},
     ]
     assert breach["message"] == "breach: gate: p95 latency 2.5 s, expected <= 2 s"
+    assert next(c for c in verdict["checks"] if c["id"] == "fine")["duration_s"] >= 0.2
     no_data = next(c for c in verdict["checks"] if c["id"] == "no-data")
     assert no_data["message"] == "no-data: gate: inconclusive, no data for error rate"
 
