@@ -220,10 +220,13 @@ def test_down_after_the_caller_crashed_stops_everything(tmp_path: Path) -> None:
     finally:
         child.send_signal(signal.SIGKILL)  # no cleanup of any kind in the caller
         child.wait()
-    assert [status.state for status in statuses] == ["ready"] * len(COMPONENTS)
     sandbox = Sandbox(tmp_path)
-    assert sandbox.is_up()
-    assert sorted(sandbox.down()) == sorted(COMPONENTS)
+    try:
+        assert [status.state for status in statuses] == ["ready"] * len(COMPONENTS)
+        assert sandbox.is_up()
+    finally:
+        stopped = sandbox.down()  # a failed assertion must not leave the orphans running
+    assert sorted(stopped) == sorted(COMPONENTS)
     _assert_all_gone(statuses, sandbox)
 
 
