@@ -59,7 +59,9 @@ class RateLimitCheck(GatewayRequest):
             yield ("model",), unknown_name("model group", self.model, known, "models:")
 
 
-@check_kind("rate_limit", RateLimitCheck)
+# Disruptive: it uses up the model's rate window (real callers of that deployment meet 429s
+# until it ends), and other traffic to the model in the meantime would skew its count.
+@check_kind("rate_limit", RateLimitCheck, disruptive=True)
 def limit_is_enforced(spec: RateLimitCheck, ctx: CheckContext) -> None:
     """The first 429 comes exactly one request past the limit, within the bound."""
     __tracebackhide__ = True

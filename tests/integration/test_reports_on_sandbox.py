@@ -195,7 +195,8 @@ def test_one_changed_byte_in_any_signed_file_is_named(
     for name in listed:
         path = copy / name
         original = path.read_bytes()
-        path.write_bytes(bytes([original[0] ^ 1]) + original[1:])
+        changed = bytes([original[0] ^ 1]) + original[1:] if original else b"\0"
+        path.write_bytes(changed)
         problems = verify(copy).problems
         path.write_bytes(original)
         assert problems == [f"{name}: changed after signing (sha256 differs from the manifest)"]
