@@ -83,9 +83,10 @@ def test_plain_pytest_with_markers_and_two_workers(healthy: RunningSandbox, tmp_
             "-m",
             "postdeploy",
             # The PromQL gates judge the last 20 s of the shared sandbox, which the fault tests
-            # before this one fill with errors on purpose; they have tests of their own.
+            # before this one fill with errors on purpose; and LiteLLM's rate-limit window is
+            # off by the Redis drill's restart until the minute ends. Both have tests of their own.
             "-k",
-            "not gate-",
+            "not gate- and not rate-limit",
             "-n",
             "2",
             f"--junitxml={junit}",
