@@ -192,14 +192,12 @@ class Drill:
         if fallback is not None:
             took = self.timeline.since("outage", "fallback seen")
             self.ctx.measure("time to fallback", took, at_most=fallback.within_s, unit="s")
-            if took is None:
-                findings.append(
-                    f"{fallback.model} was never answered by its fallback during the outage"
-                )
-            elif took > fallback.within_s:
-                findings.append(
-                    f"{fallback.model} fell back after {took:g} s, over {fallback.within_s:g} s"
-                )
+            findings += _late(
+                took,
+                fallback.within_s,
+                never=f"{fallback.model} was never answered by its fallback during the outage",
+                after=f"{fallback.model} fell back after",
+            )
             if outage.failed:
                 findings.append(
                     f"{len(outage.failed)} request(s) to {fallback.model} failed during the outage "
@@ -230,14 +228,12 @@ class Drill:
                     if step == "firing"
                     else "arrived in Alertmanager"
                 )
-                if took is None:
-                    findings.append(
-                        f"alert {watch.label} never {where} within {watch.within_s:g} s"
-                    )
-                elif took > watch.within_s:
-                    findings.append(
-                        f"alert {watch.label} {where} after {took:g} s, over {watch.within_s:g} s"
-                    )
+                findings += _late(
+                    took,
+                    watch.within_s,
+                    never=f"alert {watch.label} never {where} within {watch.within_s:g} s",
+                    after=f"alert {watch.label} {where} after",
+                )
         return findings
 
     def _after(self, restored: RestoreReport) -> list[str]:
@@ -297,3 +293,10 @@ class Drill:
 
 
 ALERT_RESOLVE_POLL_S = 0.05
+
+
+def _late(took: float | None, bound: float, *, never: str, after: str) -> list[str]:
+    """What a step's timing says against its deadline: it never came, came late, or nothing."""
+    if took is None:
+        return [never]
+    return [f"{after} {took:g} s, over {bound:g} s"] if took > bound else []
