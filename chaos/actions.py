@@ -12,8 +12,8 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import psutil
 
 from gonogo.checklist import Checklist, Provider
@@ -21,7 +21,7 @@ from gonogo.control.journal import CommandUndo, HttpUndo, SandboxStartUndo, Undo
 from gonogo.control.restore import describe_undo
 from gonogo.environment import sandbox_dir
 from gonogo.errors import ChecklistError, GonogoError, TargetError
-from gonogo.sandbox import Sandbox
+from gonogo.lazy import lazy_module
 
 from .model import (
     Action,
@@ -31,6 +31,13 @@ from .model import (
     StopComponent,
     StopProcess,
 )
+
+if TYPE_CHECKING:
+    import httpx
+
+    from gonogo.sandbox import Sandbox
+else:
+    httpx = lazy_module("httpx")
 
 ADMIN_TIMEOUT_S = 5.0
 OUTAGE_FAULTS = {"error_rate": 1.0, "error_status": 503, "error_kind": "status"}
@@ -86,6 +93,8 @@ def _stop_provider(provider: Provider) -> Step:
 
 
 def _sandbox_stop(component: str, expected_url: str | None = None) -> Step:
+    from gonogo.sandbox import Sandbox  # the sandbox's own parts: only when acting on it
+
     box = Sandbox(sandbox_dir())
     try:
         box.env()  # raises when the sandbox is not up

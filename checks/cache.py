@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import Field
 
 from gonogo.checklist import Checklist
@@ -25,9 +24,15 @@ from gonogo.clients.gateway import CHAT_PATH
 from gonogo.clients.http import Reply
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
 from gonogo.registry import check_kind
 
 from .gateway import GatewayRequest
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 if TYPE_CHECKING:  # redis-py costs ~0.3 s to import: only checks that use it pay for it
     from gonogo.clients.redis import RedisClient

@@ -15,15 +15,17 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 from urllib.parse import urlsplit
 
 from gonogo.checklist import Checklist, CheckSpec, LoadedChecklist, Target
-from gonogo.clients.gateway import GatewayClient
 from gonogo.errors import TargetError
 from gonogo.measurements import Measurement, judge
 from gonogo.redaction import Redactor, secret_values
 from gonogo.waiting import poll
+
+if TYPE_CHECKING:
+    from gonogo.clients.gateway import GatewayClient
 
 TEXT_MEDIA = ("text/", "application/json", "application/xml", "application/yaml", "image/svg")
 PROBE_TIMEOUT_S = 3.0
@@ -137,6 +139,8 @@ class CheckContext:
 
     @property
     def gateway(self) -> GatewayClient:
+        from gonogo.clients.gateway import GatewayClient  # httpx: for checks that ask it
+
         return self.session.client(GatewayClient)
 
     def client(self, kind: type[Client]) -> Client:

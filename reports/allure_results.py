@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import allure
-import pytest
 
 from gonogo.checklist import CheckSpec, LoadedChecklist
 from gonogo.context import TEXT_MEDIA
@@ -21,6 +20,9 @@ from gonogo.verdict import Verdict
 from .categories import CATEGORIES
 from .provenance import environment, executor, properties
 from .summary import summary_markdown
+
+if TYPE_CHECKING:
+    import pytest
 
 ALLURE_SEVERITY = {"blocker": allure.severity_level.BLOCKER, "warning": allure.severity_level.MINOR}
 

@@ -12,11 +12,15 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 EXCERPT = 120  # characters of a body quoted in a message
 
@@ -28,7 +32,7 @@ class Reply:
     request: str  # "GET /health/readiness"
     elapsed_s: float
     status: int | None = None
-    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    headers: httpx.Headers = field(default_factory=lambda: httpx.Headers())
     text: str = ""
     problem: str | None = None
 

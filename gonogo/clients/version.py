@@ -9,10 +9,15 @@ this only labels the evidence.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import httpx
+from typing import TYPE_CHECKING
 
 from gonogo.checklist import Target
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 READINESS_PATH = "/health/readiness"
 VERSION_HEADERS = ("x-litellm-version", "x-gateway-version")

@@ -15,8 +15,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import httpx
-
 from gonogo.control.journal import (
     CommandUndo,
     HttpUndo,
@@ -99,6 +97,8 @@ def _run_command(undo: CommandUndo) -> str:
 
 
 def _send_request(undo: HttpUndo) -> str:
+    import httpx  # only an undo that asks something over HTTP needs it
+
     what = f"{undo.method.upper()} {_redact(undo.url)}"
     try:
         with httpx.Client(trust_env=False, timeout=undo.timeout_s) as client:
