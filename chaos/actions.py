@@ -7,7 +7,6 @@ world is still whole. A step's undo is written to the journal before the step is
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import psutil
 
 from gonogo.checklist import Checklist, Provider
 from gonogo.control.journal import CommandUndo, HttpUndo, SandboxStartUndo, Undo
+from gonogo.control.processes import stop_process
 from gonogo.control.restore import describe_undo
 from gonogo.environment import sandbox_dir
 from gonogo.errors import ChecklistError, GonogoError, TargetError
@@ -184,11 +184,7 @@ def _process_step(action: StopProcess) -> Step:
     undo = CommandUndo(command=action.start, timeout_s=action.timeout_s)
 
     def stop() -> None:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.terminate()
-            _, alive = psutil.wait_procs([process], timeout=action.timeout_s)
-            for survivor in alive:
-                survivor.kill()
+        stop_process(process, action.timeout_s)
 
     return Step(f"process {process.pid} ({_name(process)})", "stop", undo, stop)
 

@@ -18,10 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from gonogo import registry
-from gonogo.checklist import LoadedChecklist, Stage, load_checklist, registered_checklist_model
+from gonogo.checklist import LoadedChecklist, Stage
 from gonogo.checklist.source import render_text
 from gonogo.environment import runs_dir, sandbox_dir, sandbox_values, target_env
 from gonogo.errors import ChecklistError
+from gonogo.loader import load_checklist, registered_checklist_model
 from gonogo.redaction import SECRET_NAME
 from gonogo.reporting import build_report
 from gonogo.resources import default_checklist_file
