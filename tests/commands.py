@@ -11,10 +11,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def gonogo(
-    *args: str, cwd: Path = REPO, home: Path | None = None, timeout: float = 240
+    *args: str,
+    cwd: Path = REPO,
+    home: Path | None = None,
+    timeout: float = 240,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`gonogo ARGS` in `cwd`; with `home`, a GONOGO_HOME of its own, else the caller's."""
-    env = os.environ.copy()
+    """`gonogo ARGS` in `cwd`; with `home`, a GONOGO_HOME of its own, else the caller's;
+    `env_extra` over the environment."""
+    env = {**os.environ, **(env_extra or {})}
     if home is not None:
         env["GONOGO_HOME"] = str(home)
         env.pop("GONOGO_CHECKLIST", None)

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from gonogo import registry
 from gonogo.control.journal import (
     CommandUndo,
     HttpUndo,
@@ -35,18 +36,15 @@ class UndoError(GonogoError):
 
 
 def apply_undo(undo: Undo) -> str:
-    """Apply one undo; return what was done, in words."""
-    if isinstance(undo, SandboxStartUndo):
-        return _start_component(undo)
-    if isinstance(undo, SandboxRestartUndo):
-        return _restart_component(undo)
-    if isinstance(undo, CommandUndo):
-        return _run_command(undo)
-    if isinstance(undo, HttpUndo):
-        return _send_request(undo)
-    return _restore_file(undo)
+    """Apply one undo with the function its kind registered; return what was done, in words."""
+    kind = registry.undo_kinds().get(undo.kind)
+    if kind is None:
+        raise UndoError(f"undo: no plugin registers the undo kind {undo.kind!r}; {undo.describe()}")
+    result: str = kind.apply(undo)
+    return result
 
 
+@registry.undo_kind(SandboxStartUndo)
 def _start_component(undo: SandboxStartUndo) -> str:
     from gonogo.sandbox import Sandbox  # the sandbox itself uses control.processes
 
@@ -59,6 +57,7 @@ def _start_component(undo: SandboxStartUndo) -> str:
     return f"sandbox component {undo.component} was already running"
 
 
+@registry.undo_kind(SandboxRestartUndo)
 def _restart_component(undo: SandboxRestartUndo) -> str:
     from gonogo.sandbox import Sandbox
 
@@ -73,6 +72,7 @@ def _restart_component(undo: SandboxRestartUndo) -> str:
     return f"restarted sandbox component {undo.component}"
 
 
+@registry.undo_kind(CommandUndo)
 def _run_command(undo: CommandUndo) -> str:
     shown = _redact(undo.command)
     try:
@@ -96,6 +96,7 @@ def _run_command(undo: CommandUndo) -> str:
     return f"ran `{shown}`"
 
 
+@registry.undo_kind(HttpUndo)
 def _send_request(undo: HttpUndo) -> str:
     import httpx  # only an undo that asks something over HTTP needs it
 
@@ -117,6 +118,7 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+@registry.undo_kind(RestoreFileUndo)
 def _restore_file(undo: RestoreFileUndo) -> str:
     try:
         if undo.path.exists() and sha256_of(undo.path) == undo.sha256:
