@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,7 +21,13 @@ from rich.table import Table
 from gonogo import registry
 from gonogo.checklist import LoadedChecklist, Stage
 from gonogo.checklist.source import render_text
-from gonogo.environment import runs_dir, sandbox_dir, sandbox_values, target_env
+from gonogo.environment import (
+    SANDBOX_ENV_FILE,
+    runs_dir,
+    sandbox_dir,
+    sandbox_values,
+    target_env,
+)
 from gonogo.errors import ChecklistError
 from gonogo.loader import load_checklist, registered_checklist_model
 from gonogo.redaction import SECRET_NAME
@@ -53,8 +60,22 @@ class _WithSuiteCommands(click.Group):
 
 @click.group(cls=_WithSuiteCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gonogo")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """gonogo: prove an AI gateway deployment is fit for traffic, then say GO or NO-GO."""
+    if ctx.invoked_subcommand != "sandbox":
+        added = export_sandbox_values()
+        ctx.call_on_close(lambda: [os.environ.pop(name, None) for name in added])
+
+
+def export_sandbox_values() -> list[str]:
+    """While the demo sandbox is up, its values (addresses, keys) reach the command run from
+    here, so its checklist runs with no flags and no exports; a variable already set wins.
+    This entry is the only way in: the mechanism reads the process environment alone.
+    Returns the names it added (taken back when the command ends)."""
+    added = [name for name in sandbox_values() if name not in os.environ]
+    os.environ.update({name: value for name, value in sandbox_values().items() if name in added})
+    return added
 
 
 for _command in SIGNOFF_COMMANDS:
@@ -251,6 +272,17 @@ def up(timeout_s: float) -> None:
     resolved = write_sandbox_checklist(box.env())
     _print_status(box)
     console.print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")
+
+
+@sandbox.command("env")
+def sandbox_env() -> None:
+    """How a shell gets the sandbox's values, for runs without `gonogo` (a bare pytest):
+    eval "$(gonogo sandbox env)"."""
+    env_file = sandbox_dir() / SANDBOX_ENV_FILE
+    if not env_file.exists():
+        errors.print("sandbox: not up (gonogo sandbox up starts it)")
+        sys.exit(NO_GO)
+    click.echo(f"set -a; . {shlex.quote(str(env_file.resolve()))}; set +a")
 
 
 @sandbox.command()
