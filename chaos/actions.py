@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import psutil
-
 from gonogo.checklist import Checklist, Provider
 from gonogo.control.journal import CommandUndo, HttpUndo, SandboxStartUndo, Undo
 from gonogo.control.processes import stop_process
@@ -34,10 +32,12 @@ from .model import (
 
 if TYPE_CHECKING:
     import httpx
+    import psutil
 
     from gonogo.sandbox import Sandbox
 else:
     httpx = lazy_module("httpx")
+    psutil = lazy_module("psutil")
 
 ADMIN_TIMEOUT_S = 5.0
 OUTAGE_FAULTS = {"error_rate": 1.0, "error_status": 503, "error_kind": "status"}

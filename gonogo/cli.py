@@ -5,6 +5,7 @@ Exit codes: 0 GO (also GO WITH CAVEATS), 1 NO-GO, 4 a checklist or usage error.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
@@ -15,8 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from gonogo import registry
 from gonogo.checklist import LoadedChecklist, Stage
@@ -36,6 +35,8 @@ from gonogo.resources import default_checklist_file
 from gonogo.signoff.cli import COMMANDS as SIGNOFF_COMMANDS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from gonogo.sandbox import Sandbox
 
 T = TypeVar("T")
@@ -44,8 +45,22 @@ GO, NO_GO, USAGE = 0, 1, 4
 NO_TESTS_RAN = 5  # pytest's code
 STAGES = [stage.value for stage in Stage]
 SANDBOX_CHECKLIST = "checklist.yaml"
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    """rich's console, made when something is printed with it: `validate` never needs it."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _out() -> Console:
+    return _console(stderr=False)
+
+
+def _err() -> Console:
+    return _console(stderr=True)
 
 
 class _WithSuiteCommands(click.Group):
@@ -126,7 +141,7 @@ def run(
     file = checklist or default_checklist()
     loaded = _load_or_exit(file)
     results = results or runs_dir() / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    console.print(
+    _out().print(
         f"gonogo: checking [bold]{loaded.checklist.target.name}[/] "
         f"({loaded.checklist.target.environment}) with {file}, stage {stage}"
     )
@@ -151,7 +166,7 @@ def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:
         return  # this checklist does not point at the sandbox
     for name in box.stopped_components():
         log = box.layout.log_path(name)
-        errors.print(f"sandbox: {name} is not running (log: {log}); `gonogo sandbox up` restarts")
+        _err().print(f"sandbox: {name} is not running (log: {log}); `gonogo sandbox up` restarts")
 
 
 def _marker_expression(stage: str) -> str | None:
@@ -180,18 +195,18 @@ def _pytest_args(file: Path, markers: str | None, results: Path) -> list[str]:
 def _report(code: int, results: Path) -> int:
     """Map pytest's exit code onto gonogo's and say the verdict where a person looks last."""
     if code == NO_TESTS_RAN:
-        errors.print("gonogo: no check was selected: a gate that checks nothing does not pass")
+        _err().print("gonogo: no check was selected: a gate that checks nothing does not pass")
         return USAGE
     if code == USAGE:
         return USAGE  # pytest said why
     verdict_file = results / "verdict.json"
     if not verdict_file.exists():
-        errors.print(f"gonogo: NO-GO: the run ended before a verdict (pytest exit {code})")
+        _err().print(f"gonogo: NO-GO: the run ended before a verdict (pytest exit {code})")
         return NO_GO
     verdict = json.loads(verdict_file.read_text())
     style = {"GO": "bold green", "NO-GO": "bold red"}.get(verdict["decision"], "bold yellow")
-    console.print(f"\n[{style}]{verdict['decision']}[/] - {verdict['reason']}", soft_wrap=True)
-    console.print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)", soft_wrap=True)
+    _out().print(f"\n[{style}]{verdict['decision']}[/] - {verdict['reason']}", soft_wrap=True)
+    _out().print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)", soft_wrap=True)
     return NO_GO if verdict["decision"] == "NO-GO" else GO
 
 
@@ -201,7 +216,7 @@ def validate(checklist: Path | None) -> None:
     """Check a checklist without running it: exit 0 if valid, 4 with the first problem."""
     file = checklist or default_checklist()
     loaded = _load_or_exit(file)
-    console.print(f"{file}: valid, {len(loaded.checklist.checks)} checks")
+    click.echo(f"{file}: valid, {len(loaded.checklist.checks)} checks")
 
 
 @main.command()
@@ -245,7 +260,7 @@ def _load_or_exit(file: Path) -> LoadedChecklist:
 
 
 def _usage_error(message: str) -> None:
-    errors.print(message, markup=False, soft_wrap=True)
+    click.echo(message, err=True)
     sys.exit(USAGE)
 
 
@@ -271,7 +286,7 @@ def up(timeout_s: float) -> None:
     _sandbox_call(lambda: box.up(timeout_s))
     resolved = write_sandbox_checklist(box.env())
     _print_status(box)
-    console.print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")
+    _out().print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")
 
 
 @sandbox.command("env")
@@ -280,7 +295,7 @@ def sandbox_env() -> None:
     eval "$(gonogo sandbox env)"."""
     env_file = sandbox_dir() / SANDBOX_ENV_FILE
     if not env_file.exists():
-        errors.print("sandbox: not up (gonogo sandbox up starts it)")
+        _err().print("sandbox: not up (gonogo sandbox up starts it)")
         sys.exit(NO_GO)
     click.echo(f"set -a; . {shlex.quote(str(env_file.resolve()))}; set +a")
 
@@ -291,7 +306,7 @@ def down() -> None:
     from gonogo.sandbox import Sandbox
 
     stopped = _sandbox_call(lambda: Sandbox(sandbox_dir()).down())
-    console.print(f"sandbox: stopped {', '.join(stopped) if stopped else 'nothing (not up)'}")
+    _out().print(f"sandbox: stopped {', '.join(stopped) if stopped else 'nothing (not up)'}")
 
 
 @sandbox.command()
@@ -321,12 +336,14 @@ def write_sandbox_checklist(env: dict[str, str]) -> Path:
 
 
 def _print_status(box: Sandbox) -> None:
+    from rich.table import Table
+
     table = Table("component", "url", "pid", "state", box=None)
     colours = {"ready": "green", "running": "yellow", "stopped": "red"}
     for component in box.status():
         state = f"[{colours.get(component.state, 'white')}]{component.state}[/]"
         table.add_row(component.name, component.url, str(component.pid or "-"), state)
-    console.print(table)
+    _out().print(table)
 
 
 def _sandbox_call(action: Callable[[], T]) -> T:
@@ -335,5 +352,5 @@ def _sandbox_call(action: Callable[[], T]) -> T:
     try:
         return action()
     except SandboxError as error:
-        errors.print(str(error), markup=False, soft_wrap=True)
+        _err().print(str(error), markup=False, soft_wrap=True)
         sys.exit(NO_GO)

@@ -14,6 +14,7 @@ below, a plugin's with `gonogo.registry.target_part`.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,7 @@ class TargetSession:
     redact: Redactor = field(init=False)
     _clients: dict[type[Any], Any] = field(default_factory=dict, init=False)
     _reachable: set[str] = field(default_factory=set, init=False)
+    _making: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         target = self.target
@@ -91,9 +93,12 @@ class TargetSession:
         return self.loaded.checklist.target
 
     def client(self, kind: type[Client]) -> Client:
-        if kind not in self._clients:
-            self._clients[kind] = kind.for_target(self.target, self.env)
-        client: Client = self._clients[kind]
+        """The session's one client of `kind`, made on first use (also when a check's threads,
+        such as a gate's traffic, ask for it at once)."""
+        with self._making:
+            if kind not in self._clients:
+                self._clients[kind] = kind.for_target(self.target, self.env)
+            client: Client = self._clients[kind]
         return client
 
     def probe(self, part: str, patience_s: float = 0.0) -> None:

@@ -15,10 +15,15 @@ import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psutil
-
+from gonogo.lazy import lazy_module
 from gonogo.waiting import poll
+
+if TYPE_CHECKING:
+    import psutil
+else:
+    psutil = lazy_module("psutil")  # loaded by the first process looked at
 
 STOP_POLL_INTERVAL_S = 0.05
 KILL_GRACE_S = 3.0  # the longest SIGKILL is given to take effect
