@@ -21,7 +21,7 @@ from pydantic import Field
 from gonogo.checklist import Checklist
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import CHAT_PATH
-from gonogo.clients.http import Reply
+from gonogo.clients.http import Reply, tls
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
 from gonogo.lazy import lazy_module
@@ -167,7 +167,9 @@ def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
     if not fake or provider is None or provider.base_url is None:
         return None
     try:
-        stats = httpx.get(f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec))
+        stats = httpx.get(
+            f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec), verify=tls()
+        )
         return float(stats.json()["requests"]) if stats.status_code == 200 else None
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         return None  # no counter to read: the gateway's word alone

@@ -45,6 +45,10 @@ GO, NO_GO, USAGE = 0, 1, 4
 NO_TESTS_RAN = 5  # pytest's code
 STAGES = [stage.value for stage in Stage]
 SANDBOX_CHECKLIST = "checklist.yaml"
+# pytest plugins installed beside gonogo that a checklist run never uses: anyio's and testinfra's
+# (gonogo calls testinfra as a library) load ~60 modules, and the unraisable-exception plugin
+# collects garbage harder at exit (~0.3 s); a run of gonogo's own tests keeps them all.
+UNUSED_PLUGINS = ("-p", "no:anyio", "-p", "no:testinfra", "-p", "no:unraisableexception")
 
 
 @functools.cache
@@ -188,6 +192,7 @@ def _pytest_args(file: Path, markers: str | None, results: Path) -> list[str]:
         f"--alluredir={results / 'allure-results'}",
         f"--junitxml={results / 'junit.xml'}",
         f"--gonogo-results={results}",
+        *UNUSED_PLUGINS,
     ]
     return [*args, "-m", markers] if markers else args
 

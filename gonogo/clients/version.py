@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from gonogo.checklist import Target
+from gonogo.clients.http import tls
 from gonogo.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -37,7 +38,9 @@ def reported_version(
         asks.append((READINESS_PATH + "/details", {"Authorization": f"Bearer {key}"}))
     for path, auth in asks:
         try:
-            answer = httpx.get(base + path, timeout=timeout_s, headers={**target.headers, **auth})
+            answer = httpx.get(
+                base + path, timeout=timeout_s, headers={**target.headers, **auth}, verify=tls()
+            )
         except httpx.HTTPError:
             return None  # not answering: the checks say so, this stays quiet
         found = _version_in(answer)
