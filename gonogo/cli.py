@@ -28,6 +28,7 @@ from gonogo.environment import (
     target_env,
 )
 from gonogo.errors import ChecklistError
+from gonogo.init import init_command
 from gonogo.loader import load_checklist, registered_checklist_model
 from gonogo.redaction import SECRET_NAME
 from gonogo.reporting import build_report
@@ -97,7 +98,7 @@ def export_sandbox_values() -> list[str]:
     return added
 
 
-for _command in SIGNOFF_COMMANDS:
+for _command in [*SIGNOFF_COMMANDS, init_command]:
     main.add_command(_command)
 
 

@@ -15,11 +15,10 @@ def gonogo(
     cwd: Path = REPO,
     home: Path | None = None,
     timeout: float = 240,
-    env_extra: dict[str, str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`gonogo ARGS` in `cwd`; with `home`, a GONOGO_HOME of its own, else the caller's;
-    `env_extra` over the environment."""
-    env = {**os.environ, **(env_extra or {})}
+    """`gonogo ARGS` in `cwd`; with `home`, a GONOGO_HOME of its own, else the caller's."""
+    env = {**os.environ, **(extra_env or {})}
     if home is not None:
         env["GONOGO_HOME"] = str(home)
         env.pop("GONOGO_CHECKLIST", None)

@@ -88,18 +88,18 @@ def test_a_plugins_part_and_undo_serve_its_drill(
         f"  - {{id: lamp-out, kind: lamp-drill, stages: [drill], lamp: '{lamp}', "
         f"journal: '{journal}'}}\n"
     )
-    no_lamp = gonogo("run", "--no-report", cwd=tmp_path, home=tmp_path, env_extra=lamp_plugin)
+    no_lamp = gonogo("run", "--no-report", cwd=tmp_path, home=tmp_path, extra_env=lamp_plugin)
     assert "the checklist gives no URL for the lamp ($LAMP_URL)" in no_lamp.stdout
     assert lamp.read_text() == "on"  # the part is probed before the drill runs
 
     env = {**lamp_plugin, "LAMP_URL": f"http://127.0.0.1:{listening_port}"}
-    crashed = gonogo("run", "--no-report", cwd=tmp_path, home=tmp_path, env_extra=env)
+    crashed = gonogo("run", "--no-report", cwd=tmp_path, home=tmp_path, extra_env=env)
     assert crashed.returncode == 1, crashed.stdout + crashed.stderr
     assert "the drill crashed with the lamp off" in crashed.stdout
     assert lamp.read_text() == "off"
 
     restored = gonogo(
-        "chaos", "restore", "--journal", str(journal), home=tmp_path, env_extra=lamp_plugin
+        "chaos", "restore", "--journal", str(journal), home=tmp_path, extra_env=lamp_plugin
     )
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert "switched lamp back on" in restored.stdout
