@@ -3,7 +3,9 @@
     apply_undo(HttpUndo(url="http://127.0.0.1:8123/admin/reset"))  # "POST ... answered 200"
 
 Returns what it did in words; raises UndoError (one sentence) when it cannot, so the caller can
-tell the release manager what is still left to put back by hand.
+tell the release manager what is still left to put back by hand. Each kind's function is found
+in the registry (`gonogo.registry.undo_kind`): the mechanism's own are below, a plugin adds its
+own the same way.
 """
 
 from __future__ import annotations
