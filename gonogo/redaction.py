@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+
+from gonogo.secret_patterns import KEY_SHAPES, PRIVATE_KEY
 
 MASK = "***"
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|AUTH|CREDENTIAL", re.I)
-_PATTERNS = (
+Replacement = str | Callable[[re.Match[str]], str]
+# Shaped like a key whatever surrounds it: the secrets check's key formats first.
+_KEYS: tuple[tuple[re.Pattern[str], Replacement], ...] = (
+    (PRIVATE_KEY, f"{MASK} (a private key)"),
+    (KEY_SHAPES, lambda key: f"{key.group()[:3]}{MASK}"),
     (re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"), rf"\g<1>{MASK}"),
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), f"sk-{MASK}"),
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], Replacement], ...] = (
+    *_KEYS,
     (re.compile(r"(://)[^/\s:@]*:[^/\s@]+@"), rf"\g<1>{MASK}@"),  # user:password@ in URLs
     # a value given to a header or field that holds a credential, in headers, JSON, YAML, env;
     # not the NAME of the variable that holds it (LITELLM_MASTER_KEY, os.environ/REDIS_PASSWORD)
@@ -43,6 +52,11 @@ class Redactor:
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text
+
+
+def looks_like_a_key(text: str) -> bool:
+    """True when `text` holds something shaped like a key or a bearer token."""
+    return any(pattern.search(text) for pattern, _ in _KEYS)
 
 
 def secret_values(env: Mapping[str, str], names: Iterable[str | None]) -> list[str]:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+import string
+
 import pytest
 from pydantic import ValidationError
 
+from gonogo.checklist import Target
 from gonogo.matchers import JsonMatcher, Matcher
 from gonogo.redaction import Redactor, secret_values
+from gonogo.secret_patterns import AI_KEY_FORMATS
 
 MISSING = object()  # the path selects nothing
 VALUES = {
@@ -148,3 +154,42 @@ def test_secret_values_are_the_named_ones_and_the_secret_sounding_ones() -> None
 )
 def test_a_variable_name_is_shown_but_a_value_is_masked(text: str, shown: str) -> None:
     assert Redactor()(text).startswith(shown)
+
+
+def key_of_every_format() -> dict[str, str]:
+    """One key of each format the secrets check detects, made at run time (none is committed)."""
+    upper, mixed = string.ascii_uppercase + string.digits, string.ascii_letters + string.digits
+
+    def token(length: int, alphabet: str = mixed) -> str:
+        return "".join(secrets.choice(alphabet) for _ in range(length))
+
+    begin, end = "-----BEGIN " + "RSA PRIVATE KEY-----", "-----END " + "RSA PRIVATE KEY-----"
+    return {
+        "Anthropic API key": f"sk-ant-api03-{token(40)}",
+        "OpenAI API key": f"sk-proj-{token(48)}",
+        "Google API key": f"AIza{token(35)}",
+        "AWS access key id": f"AKIA{token(16, upper)}",
+        "AWS temporary access key id": f"ASIA{token(16, upper)}",
+        "Hugging Face token": f"hf_{token(34)}",
+        "Groq API key": f"gsk_{token(48)}",
+        "Private key block": f"{begin}\\n{token(64)}\\n{end}",
+    }
+
+
+def test_every_key_format_of_the_secrets_check_is_masked() -> None:
+    keys = key_of_every_format()
+    assert set(keys) == set(AI_KEY_FORMATS)  # a new format needs a key here
+    text = Redactor()(json.dumps({"echo": list(keys.values()), "said": "; ".join(keys.values())}))
+    for key in keys.values():
+        assert key not in text
+        assert key[8:20] not in text
+    assert "***" in text
+
+
+@pytest.mark.parametrize("detector", ["AWS access key id", "Hugging Face token", "Groq API key"])
+def test_a_key_written_where_a_variable_name_belongs_is_refused(detector: str) -> None:
+    key = key_of_every_format()[detector]
+    with pytest.raises(ValidationError, match="the NAME of an environment variable") as refused:
+        Target(api_key_env=key)
+    assert key not in str(refused.value.errors(include_input=False))
+    assert Target(api_key_env="GATEWAY_API_KEY").api_key_env == "GATEWAY_API_KEY"
