@@ -94,3 +94,11 @@ async def _echoed_completion(send: Send, headers: list[tuple[bytes, bytes]], sai
     start = [(b"content-type", b"text/event-stream"), *headers]
     await send({"type": "http.response.start", "status": 200, "headers": start})
     await send({"type": "http.response.body", "body": body + b"data: [DONE]\n\n"})
+
+
+async def stream_without_finish_reason(scope: Scope, receive: Receive, send: Send) -> None:
+    """A chat completion stream with content, usage and [DONE], but no finish_reason."""
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    event = {"choices": [{"index": 0, "delta": {"content": "Hi"}}], "usage": usage}
+    body = b"data: " + json.dumps(event).encode() + b"\n\ndata: [DONE]\n\n"
+    await answer(send, 200, body, b"text/event-stream")
