@@ -102,3 +102,12 @@ async def stream_without_finish_reason(scope: Scope, receive: Receive, send: Sen
     event = {"choices": [{"index": 0, "delta": {"content": "Hi"}}], "usage": usage}
     body = b"data: " + json.dumps(event).encode() + b"\n\ndata: [DONE]\n\n"
     await answer(send, 200, body, b"text/event-stream")
+
+
+def refusing(body: dict[str, object]) -> ASGIApp:
+    """Answers every request 401, with `body` (an error, or what a refusal must not carry)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await answer(send, 401, json.dumps(body).encode(), b"application/json")
+
+    return app

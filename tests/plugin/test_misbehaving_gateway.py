@@ -10,7 +10,7 @@ import pytest
 
 from gonogo.clients.gateway import GatewayClient
 from tests.conftest import FakeProvider, StartFakeProvider
-from tests.plugin.servers import serving, stream_without_finish_reason
+from tests.plugin.servers import refusing, serving, stream_without_finish_reason
 
 CHECKLIST = """
 version: 1
@@ -200,3 +200,36 @@ def test_a_stream_without_a_finish_reason_breaks_the_contract() -> None:
         "answered 200 and streamed 1 chunks (1 with content, usage included), "
         "then [DONE] without a finish_reason"
     )
+
+
+AUTH = """
+version: 1
+target: {{kind: openai, base_url: "{url}", timeout_s: 2}}
+models: [{{name: chat}}]
+checks:
+  - id: keys-required
+    kind: auth
+    routes: [{{path: /v1/chat/completions}}]
+"""
+COMPLETION = {"object": "chat.completion", "choices": [{"message": {"content": "Hi"}}]}
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [({"error": {"message": "no key"}}, "GO"), (COMPLETION, "NO-GO")],
+    ids=["an error body", "a completion"],
+)
+def test_a_401_is_a_refusal_only_if_its_body_serves_nothing(
+    pytester: pytest.Pytester, body: dict[str, object], verdict: str
+) -> None:
+    with serving(refusing(body)) as url:
+        pytester.makefile(".yaml", checklist=AUTH.format(url=url))
+        result = run(pytester)
+    result.stdout.fnmatch_lines([f"*gonogo verdict: {verdict}*"])
+    if verdict == "NO-GO":
+        result.stdout.fnmatch_lines(
+            [
+                "keys-required: auth: POST /v1/chat/completions with no key: answered 401 but "
+                "with a completion, not a refusal: *; POST /v1/chat/completions with a wrong key:*"
+            ]
+        )
