@@ -40,8 +40,9 @@ AI_KEY_FORMATS = {
     "Groq API key": r"gsk_[A-Za-z0-9]{40,}",
     "Private key block": PRIVATE_KEY_HEADER,
 }
-# Redaction runs on every evidence string: one precompiled pass over the key formats (not
-# detect-secrets, whose import alone costs 0.3-2 s), not glued to a word before it. A message may
+# Redaction runs on every evidence string: one precompiled regex per key format (not
+# detect-secrets, whose import alone costs 0.3-2 s), each led by its literal so the engine skips
+# to it (an alternation of them, or a leading lookbehind, is ~100 times slower). A message may
 # show a key cut short ("AKIAQ3J7FZ..."), so a format matches from 8 characters after its prefix
 # on; a private key is masked from its header to its END line (or the end of the text).
 SHORTEST_SHOWN = 8
@@ -55,14 +56,10 @@ def _cut_short(regex: str) -> str:
     )
 
 
-KEY_SHAPES = re.compile(
-    r"(?<![A-Za-z0-9])(?:"
-    + "|".join(
-        f"(?:{_cut_short(regex)})"
-        for regex in AI_KEY_FORMATS.values()
-        if regex != PRIVATE_KEY_HEADER
-    )
-    + ")"
+KEY_SHAPES = tuple(
+    re.compile(_cut_short(regex))
+    for regex in AI_KEY_FORMATS.values()
+    if regex != PRIVATE_KEY_HEADER
 )
 PRIVATE_KEY = re.compile(
     PRIVATE_KEY_HEADER + r".*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)", re.S
