@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.commands import gonogo
+from tests.integration.browser import embedded_text
 from tests.plugin.servers import echoing, serving
 from tests.unit.test_matchers_and_redaction import key_of_every_format
 
@@ -50,6 +51,9 @@ def test_no_echoed_key_reaches_results_report_or_output(tmp_path: Path) -> None:
     assert (results / "report" / "index.html").exists()
     said = "\n".join(p.stdout + p.stderr for p in (run, made, signed))
     written = {path: path.read_bytes().decode("utf-8", "replace") for path in _files(results)}
+    page = results / "report" / "index.html"
+    written[page] = embedded_text(page)  # the single-file report holds its data in base64
+    assert "health-status" in written[page]
     for detector, secret in zip(keys, secrets, strict=True):
         for part in _pieces(secret):
             assert part not in said, f"{detector} in the output"
