@@ -97,6 +97,7 @@ bench: setup sandbox-deps
 	$(VENV)/bin/python bench/sandbox_startup.py
 	$(VENV)/bin/python bench/postdeploy_stage.py
 	$(VENV)/bin/python bench/secret_scan.py
+	$(VENV)/bin/python bench/redaction.py
 	$(VENV)/bin/python bench/load_user.py
 
 bench-drills: setup sandbox-deps
