@@ -20,7 +20,7 @@ import json
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
@@ -47,26 +47,27 @@ class UndoSpec(BaseModel):
 Undo = UndoSpec  # the name the suites import
 
 
-class SandboxStartUndo(UndoSpec):
+class _SandboxComponentUndo(UndoSpec):
+    verb: ClassVar[str]
+    component: str
+    state_dir: Path
+
+    def describe(self) -> str:
+        return f"{self.verb} sandbox component {self.component}"
+
+
+class SandboxStartUndo(_SandboxComponentUndo):
     """Start a sandbox component that an action stopped."""
 
     kind: Literal["sandbox_start"] = "sandbox_start"
-    component: str
-    state_dir: Path
-
-    def describe(self) -> str:
-        return f"start sandbox component {self.component}"
+    verb = "start"
 
 
-class SandboxRestartUndo(UndoSpec):
+class SandboxRestartUndo(_SandboxComponentUndo):
     """Restart a sandbox component so it reads its configuration again (after a file restore)."""
 
     kind: Literal["sandbox_restart"] = "sandbox_restart"
-    component: str
-    state_dir: Path
-
-    def describe(self) -> str:
-        return f"restart sandbox component {self.component}"
+    verb = "restart"
 
 
 class CommandUndo(UndoSpec):
