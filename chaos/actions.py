@@ -7,21 +7,19 @@ world is still whole. A step's undo is written to the journal before the step is
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
-import psutil
+from typing import TYPE_CHECKING
 
 from gonogo.checklist import Checklist, Provider
 from gonogo.control.journal import CommandUndo, HttpUndo, SandboxStartUndo, Undo
+from gonogo.control.processes import stop_process
 from gonogo.control.restore import describe_undo
 from gonogo.environment import sandbox_dir
 from gonogo.errors import ChecklistError, GonogoError, TargetError
-from gonogo.sandbox import Sandbox
+from gonogo.lazy import lazy_module
 
 from .model import (
     Action,
@@ -31,6 +29,15 @@ from .model import (
     StopComponent,
     StopProcess,
 )
+
+if TYPE_CHECKING:
+    import httpx
+    import psutil
+
+    from gonogo.sandbox import Sandbox
+else:
+    httpx = lazy_module("httpx")
+    psutil = lazy_module("psutil")
 
 ADMIN_TIMEOUT_S = 5.0
 OUTAGE_FAULTS = {"error_rate": 1.0, "error_status": 503, "error_kind": "status"}
@@ -86,6 +93,8 @@ def _stop_provider(provider: Provider) -> Step:
 
 
 def _sandbox_stop(component: str, expected_url: str | None = None) -> Step:
+    from gonogo.sandbox import Sandbox  # the sandbox's own parts: only when acting on it
+
     box = Sandbox(sandbox_dir())
     try:
         box.env()  # raises when the sandbox is not up
@@ -175,11 +184,7 @@ def _process_step(action: StopProcess) -> Step:
     undo = CommandUndo(command=action.start, timeout_s=action.timeout_s)
 
     def stop() -> None:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.terminate()
-            _, alive = psutil.wait_procs([process], timeout=action.timeout_s)
-            for survivor in alive:
-                survivor.kill()
+        stop_process(process, action.timeout_s)
 
     return Step(f"process {process.pid} ({_name(process)})", "stop", undo, stop)
 

@@ -155,7 +155,7 @@ def _counter_rose(ctx: CheckContext, spec: FallbackCheck, counter: str, before: 
     after = poll(
         lambda: value if (value := _count(ctx, counter)) > before else None,
         timeout_s=spec.counter_wait_s,
-        interval_s=0.25,
+        interval_s=0.1,  # the next scrape is what it waits for: see it soon after it lands
     )
     ctx.measure("fallback counter increase", (after or before) - before, at_least=1)
     ctx.judge(f"fallback {spec.model}: the gateway's counter {counter!r}")

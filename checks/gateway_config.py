@@ -131,8 +131,8 @@ def providers_of(data: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def key_findings(doc: YamlDocument, file: str) -> Iterator[Finding]:
-    for path, line in doc.duplicates:
-        yield Finding(file, line, f"{dotted(path)}: duplicate key (YAML keeps only the last)")
+    for path, spot in doc.duplicates:
+        yield Finding(file, spot.line, f"{dotted(path)}: duplicate key (YAML keeps only the last)")
     data = doc.data
     yield from _mapping(doc, file, (), data, "")
     for section in SETTINGS_SECTIONS:

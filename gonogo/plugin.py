@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 
 from gonogo import hookspecs, registry
-from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage, load_checklist
+from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage
 from gonogo.context import CheckContext, TargetSession
 from gonogo.environment import target_env
 from gonogo.errors import CheckCrashed, ChecklistError, GonogoError, Inconclusive
 from gonogo.gate import MEASUREMENTS, OUTCOME, PROPERTY, Gate
 from gonogo.isolation import RunLock
+from gonogo.loader import load_checklist
 
 CHECKLISTS = pytest.StashKey[dict[Path, LoadedChecklist]]()
 SESSIONS = pytest.StashKey[dict[Path, TargetSession]]()

@@ -1,14 +1,16 @@
 """The typed checklist: everything downstream of the loader reads these, never raw dicts.
 
 Check items are a union discriminated by `kind`; the union is assembled from the check registry
-at load time (see `checklist_model`), so adding a kind never touches this file.
+at load time (see `gonogo.loader.checklist_model`), so adding a kind never touches this file.
 """
 
 from __future__ import annotations
 
 import difflib
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -213,3 +215,13 @@ class Checklist(Strict):
         """A section a suite registered (see gonogo.registry.checklist_section), if given."""
         value = getattr(self, name, None)
         return value if isinstance(value, BaseModel) else None
+
+
+@dataclass(frozen=True)
+class LoadedChecklist:
+    """A checklist as loaded from its file (gonogo.loader): the model and where it came from."""
+
+    checklist: Checklist
+    file: Path
+    item_lines: Mapping[str, int]  # check id -> line in the file, for pytest's locations
+    variables: frozenset[str]  # the ${VAR} names used, so their values can be redacted

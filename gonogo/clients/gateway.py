@@ -7,14 +7,19 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import httpx
-from httpx_sse import EventSource
+from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
 from gonogo.clients.http import HttpTarget, NoFullAnswer, Reply, excerpt, seconds
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx_sse
+else:
+    httpx = lazy_module("httpx")
+    httpx_sse = lazy_module("httpx_sse")
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
@@ -30,7 +35,7 @@ class ChatReply:
     content: str = ""
     usage: Mapping[str, Any] | None = None
     ttft_s: float | None = None  # streaming: time to the first content token
-    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    headers: httpx.Headers = field(default_factory=lambda: httpx.Headers())
     problem: str | None = None  # set when the answer is not a usable completion
     streamed: bool = False
 
@@ -171,7 +176,7 @@ def _read_stream(
         return answered(f"not an event stream: {excerpt(response.text)!r}")
     stream = _StreamSoFar(started)
     try:
-        problem = stream.read(EventSource(response), timeout_s)
+        problem = stream.read(httpx_sse.EventSource(response), timeout_s)
     except httpx.TimeoutException:
         problem = stream.unfinished(f"then nothing more within {seconds(timeout_s)}")
     except httpx.TransportError:
@@ -192,7 +197,7 @@ class _StreamSoFar:
     chunks: int = 0
     finish_reason: str | None = None
 
-    def read(self, source: EventSource, timeout_s: float) -> str | None:
+    def read(self, source: httpx_sse.EventSource, timeout_s: float) -> str | None:
         """Read to [DONE]; the problem found, or None for a stream that ended properly."""
         for event in source.iter_sse():
             if event.data.strip() == "[DONE]":
