@@ -16,7 +16,7 @@ import json
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -62,6 +62,7 @@ class HttpUndo(_Undo):
     kind: Literal["http"] = "http"
     method: str = "POST"
     url: str
+    json_body: dict[str, Any] | None = Field(None, description="Sent as JSON, e.g. old faults.")
     timeout_s: float = Field(10.0, gt=0)
 
 
