@@ -102,9 +102,12 @@ class Drill:
     def run(self) -> list[str]:
         """The findings (empty: the drill proved what it claims); errors raise."""
         timeout = self.ctx.timeout(self.spec)
-        before = steady_state_problems(
-            self.ctx.gateway, self.ctx.checklist, self.spec.steady_state, timeout
-        )
+        try:
+            before = steady_state_problems(
+                self.ctx.gateway, self.ctx.checklist, self.spec.steady_state, timeout
+            )
+        except Inconclusive as unknown:
+            raise Inconclusive(f"{self.spec.id}: {unknown}; nothing was changed") from None
         if before:
             raise CheckFailure(
                 f"{self.spec.id}: the steady state does not hold before the drill, nothing was "
