@@ -17,7 +17,7 @@ ALLURE_PACKAGE := allure-commandline@2.46
 SIGNOFF_KEY = $${GONOGO_HOME:-.gonogo}/keys/signoff.key
 # The open-source Portkey gateway (`sandbox up --gateway portkey`) from npm, pinned with its lock
 # file (sandbox/portkey-gateway/), under a project-local prefix; run by Debian's node.
-PORTKEY := .portkey/node_modules/@portkey-ai/gateway/build/start-server.js
+PORTKEY_GATEWAY := .portkey/node_modules/@portkey-ai/gateway/build/start-server.js
 # `make demo GATEWAY=portkey` runs the Portkey sandbox with its own checklist.
 GATEWAY ?= litellm
 DEMO_CHECKLIST := $(if $(filter portkey,$(GATEWAY)),--checklist examples/portkey/checklist.yaml)
@@ -60,7 +60,7 @@ test-deps:
 	  chromium strace >/dev/null; }
 
 # The sandbox: Debian's Redis, Prometheus and Alertmanager, LiteLLM in its own venv, Portkey.
-sandbox-deps: $(LITELLM_VENV)/.installed $(PORTKEY)
+sandbox-deps: $(LITELLM_VENV)/.installed $(PORTKEY_GATEWAY)
 	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool wrk; do \
 	  command -v $$bin >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
@@ -75,7 +75,7 @@ $(LITELLM_VENV)/.installed: sandbox/litellm-requirements.txt
 	@touch $@
 
 # Its install script (patch-package) has no patches to apply in the published package.
-$(PORTKEY): sandbox/portkey-gateway/package.json sandbox/portkey-gateway/package-lock.json
+$(PORTKEY_GATEWAY): sandbox/portkey-gateway/package.json sandbox/portkey-gateway/package-lock.json
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
 	mkdir -p .portkey && cp sandbox/portkey-gateway/package*.json .portkey/
