@@ -158,3 +158,35 @@ def test_faults_are_refused_to_a_server_that_is_not_one_of_gonogos_fakes() -> No
     assert "is not one of gonogo's fake providers" in str(refused.value)
     assert "nothing was changed" in str(refused.value)
     assert calls == 404
+
+
+NO_USAGE = (
+    b'{"id": "c1", "object": "chat.completion", "model": "m", "choices": [{"index": 0, '
+    b'"message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}]}'
+)
+
+
+async def _answers_without_usage(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    if scope["type"] == "http":
+        await answer(send, 200, NO_USAGE, b"application/json")
+
+
+@pytest.mark.parametrize(("require_usage", "verdict"), [("false", "GO"), ("true", "NO-GO")])
+def test_a_smoke_check_can_waive_the_usage_tokens_and_the_report_says_so(
+    tmp_path: Path, require_usage: str, verdict: str
+) -> None:
+    with serving(_answers_without_usage) as url:
+        file = tmp_path / "checklist.yaml"
+        file.write_text(
+            f'version: 1\ntarget: {{kind: openai, base_url: "{url}"}}\nmodels: [{{name: m}}]\n'
+            f"checks:\n  - {{id: s, kind: smoke, model: m, modes: [plain], "
+            f"require_usage: {require_usage}}}\n"
+        )
+        done = gonogo("run", "--checklist", str(file), "--no-report", "--results",
+                      str(tmp_path / "run"), home=tmp_path / "home")  # fmt: skip
+    assert done.stdout.splitlines()[-2].startswith(verdict), done.stdout + done.stderr
+    attachments = [p.read_text() for p in (tmp_path / "run" / "allure-results").glob("*.txt")]
+    waived = any("require_usage: false" in text for text in attachments)
+    assert waived == (require_usage == "false")
+    if verdict == "NO-GO":
+        assert "no usage tokens reported" in done.stdout
