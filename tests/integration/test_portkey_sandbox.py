@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from gonogo.sandbox import Sandbox
@@ -50,6 +51,10 @@ def _outcomes(verdict: dict[str, object]) -> dict[str, str]:
 def test_the_portkey_checklist_is_go(portkey: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     home, env = portkey
     assert env["GONOGO_GATEWAY_KIND"] == "portkey"
+    port = int(env["GONOGO_GATEWAY_URL"].rsplit(":", 1)[1])
+    listening = {c.laddr.ip for c in psutil.net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN and c.laddr.port == port}  # fmt: skip
+    assert listening == {"127.0.0.1"}  # Portkey has no host option: the preload binds it
     verdict = _run(home, tmp_path / "run")
     assert verdict["decision"] == "GO", verdict["output"]
     assert verdict["exit"] == 0
