@@ -18,6 +18,12 @@ SOURCES := gonogo checks load chaos rollback reports
 ALLURE := .allure/node_modules/.bin/allure
 ALLURE_PACKAGE := allure-commandline@2.46
 SIGNOFF_KEY = $${GONOGO_HOME:-.gonogo}/keys/signoff.key
+# The open-source Portkey gateway (`sandbox up --gateway portkey`) from npm, pinned with its lock
+# file (sandbox/portkey-gateway/), under a project-local prefix; run by Debian's node.
+PORTKEY_GATEWAY := .portkey/node_modules/@portkey-ai/gateway/build/start-server.js
+# `make demo GATEWAY=portkey` runs the Portkey sandbox with its own checklist.
+GATEWAY ?= litellm
+DEMO_CHECKLIST := $(if $(filter portkey,$(GATEWAY)),--checklist examples/portkey/checklist.yaml)
 
 .PHONY: help setup promtool sandbox-deps test-deps demo test lint bench bench-drills clean
 
@@ -57,8 +63,8 @@ test-deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	  chromium strace >/dev/null; }
 
-# The sandbox: Debian's Redis, Prometheus and Alertmanager, and LiteLLM in its own venv.
-sandbox-deps: $(LITELLM_VENV)/.installed
+# The sandbox: Debian's Redis, Prometheus and Alertmanager, LiteLLM in its own venv, Portkey.
+sandbox-deps: $(LITELLM_VENV)/.installed $(PORTKEY_GATEWAY)
 	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool wrk; do \
 	  command -v $$bin >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
@@ -72,11 +78,20 @@ $(LITELLM_VENV)/.installed: sandbox/litellm-requirements.txt
 	  -r sandbox/litellm-requirements.txt
 	@touch $@
 
+# Its install script (patch-package) has no patches to apply in the published package.
+$(PORTKEY_GATEWAY): sandbox/portkey-gateway/package.json sandbox/portkey-gateway/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	mkdir -p .portkey && cp sandbox/portkey-gateway/package*.json .portkey/
+	npm ci --prefix .portkey --no-audit --no-fund --silent --ignore-scripts
+	@touch $@
+
 # Run every stage, then sign the verdict (a demo key is made once) and build the report, whose
 # path is the last line: open it from disk.
 demo: setup sandbox-deps
 	@status=1; \
-	if $(GONOGO) sandbox up; then $(GONOGO) run --stage all --no-report; status=$$?; fi; \
+	if $(GONOGO) sandbox up --gateway $(GATEWAY); then \
+	  $(GONOGO) run --stage all --no-report $(DEMO_CHECKLIST); status=$$?; fi; \
 	$(GONOGO) sandbox down; \
 	if [ $$status -le 1 ]; then \
 	  test -f "$(SIGNOFF_KEY)" || $(GONOGO) keygen --out "$(SIGNOFF_KEY)"; \
@@ -107,4 +122,4 @@ bench-drills: setup sandbox-deps
 
 clean:
 	-$(GONOGO) sandbox down
-	rm -rf $(VENV) $(LITELLM_VENV) .gonogo .allure
+	rm -rf $(VENV) $(LITELLM_VENV) .gonogo .allure .portkey

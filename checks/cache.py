@@ -44,6 +44,9 @@ FAKES = ("sandbox", "admin")  # provider controls that only gonogo's fake provid
 class CacheCheck(GatewayRequest):
     """Warm the cache, repeat, and judge the hit rate (hits, misses and rate measured)."""
 
+    def requires(self) -> tuple[str, ...]:
+        return ("cache",)
+
     model: str = Field(description="The model group whose answers are cached.")
     prompts: int = Field(2, ge=1, le=20, description="Distinct prompts the warm-up sends.")
     repeats: int = Field(2, ge=1, le=20, description="Times each prompt is asked again.")

@@ -284,14 +284,25 @@ def sandbox() -> None:
     show_default=True,
     help="Seconds to wait for every component to answer its readiness probe.",
 )
-def up(timeout_s: float) -> None:
+@click.option(
+    "--gateway",
+    type=click.Choice(["litellm", "portkey"]),
+    default="litellm",
+    show_default=True,
+    help="The gateway in front of the fake providers.",
+)
+def up(timeout_s: float, gateway: str) -> None:
     """Start the sandbox; return once every component answers, and write its checklist."""
     from gonogo.sandbox import Sandbox
 
     box = Sandbox(sandbox_dir())
-    _sandbox_call(lambda: box.up(timeout_s))
-    resolved = write_sandbox_checklist(box.env())
+    _sandbox_call(lambda: box.up(timeout_s, gateway))
     _print_status(box)
+    if gateway != "litellm":  # the default checklist is LiteLLM's: never leave it to a bare run
+        (sandbox_dir() / SANDBOX_CHECKLIST).unlink(missing_ok=True)
+        _out().print(f"checklist: gonogo run --checklist examples/{gateway}/checklist.yaml")
+        return
+    resolved = write_sandbox_checklist(box.env())
     _out().print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")
 
 

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, create_model
 
 from gonogo import registry
 from gonogo.checklist.diagnostics import explain
-from gonogo.checklist.model import Checklist, CheckSpec, LoadedChecklist, unknown_name
+from gonogo.checklist.model import Checklist, CheckSpec, LoadedChecklist, Target, unknown_name
 from gonogo.checklist.source import Path_, interpolate, read_source
 
 
@@ -75,7 +75,20 @@ def _reference_problems(checklist: Checklist) -> Iterator[tuple[Path_, str]]:
         seen.add(item.id)
         for path, problem in item.references(checklist):
             yield ("checks", index, *path), problem
+        lacking = missing_capabilities(item, checklist.target)
+        if lacking and item.unsupported == "refuse":
+            problem = (
+                f"target kind {checklist.target.kind} does not support {', '.join(lacking)}, "
+                f"which a {item.kind} check needs (target.supports; or unsupported: caveat)"
+            )
+            yield ("checks", index, "kind"), problem
     yield from _model_group_problems(checklist)
+
+
+def missing_capabilities(spec: CheckSpec, target: Target) -> list[str]:
+    """What `spec` needs that `target` does not declare it can do."""
+    have = target.capabilities()
+    return [capability for capability in spec.requires() if capability not in have]
 
 
 def _model_group_problems(checklist: Checklist) -> Iterator[tuple[Path_, str]]:

@@ -86,13 +86,16 @@ def locust_config(
     headers: Mapping[str, str],
     litellm: bool,
     progress: Path,
+    routes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The locustfile's settings (no API key: that goes in its own variable)."""
+    """The locustfile's settings (no API key: that goes in its own variable); `routes` are
+    per-model headers that route a group (Portkey's x-portkey-config)."""
     mix = spec.mix
     bounds = spec.thresholds.model_dump(exclude_none=True) if spec.abort_on_breach else {}
     return {
         "base_url": base_url,
         "headers": dict(headers),
+        "routes": {model: dict(route) for model, route in (routes or {}).items()},
         "models": [[entry.model, entry.weight] for entry in mix.models],
         "prompts": mix.prompts,
         "streaming": mix.streaming,

@@ -61,7 +61,7 @@ def _run(spec: LoadScenario, settings: LoadSettings, ctx: CheckContext, run: Loc
         raise TargetError(f"load {spec.id}: the checklist gives no gateway URL (target.base_url)")
     config = locust_config(
         spec, settings, base_url, {**ctx.target.headers, **spec.headers},
-        litellm=ctx.target.kind == "litellm", progress=run.progress,
+        litellm=ctx.target.kind == "litellm", progress=run.progress, routes=ctx.gateway.routes,
     )  # fmt: skip
     env = {
         **os.environ,

@@ -87,6 +87,7 @@ class HttpUndo(UndoSpec):
     kind: Literal["http"] = "http"
     method: str = "POST"
     url: str
+    json_body: dict[str, Any] | None = Field(None, description="Sent as JSON, e.g. old faults.")
     timeout_s: float = Field(10.0, gt=0)
 
     def describe(self) -> str:

@@ -105,7 +105,7 @@ def _send_request(undo: HttpUndo) -> str:
     what = f"{undo.method.upper()} {_redact(undo.url)}"
     try:
         with httpx.Client(trust_env=False, timeout=undo.timeout_s) as client:
-            response = client.request(undo.method.upper(), undo.url)
+            response = client.request(undo.method.upper(), undo.url, json=undo.json_body)
     except httpx.TimeoutException:
         raise UndoError(f"undo: {what} got no answer within {undo.timeout_s:g} s") from None
     except httpx.HTTPError as error:

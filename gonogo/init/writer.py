@@ -48,7 +48,10 @@ def render_checklist(gateway: GatewayDescription, options: InitOptions) -> str:
         _dump({"target": _target(gateway, options)}),
         _list(
             "providers",
-            [Item(_provider(ref.name, ref.base_url, options)) for ref in gateway.providers],
+            [
+                Item(_provider(ref.name, ref.base_url, options, gateway))
+                for ref in gateway.providers
+            ],
         ),
         _list("models", [Item(_model(group)) for group in gateway.groups]),
         "checks:\n"
@@ -92,10 +95,12 @@ def _header(gateway: GatewayDescription, options: InitOptions) -> str:
 def _target(gateway: GatewayDescription, options: InitOptions) -> dict[str, Any]:
     target: dict[str, Any] = {
         "name": options.out.parent.resolve().name + "-gateway",
-        "kind": "litellm" if gateway.kind == "litellm" else "openai",
+        "kind": gateway.kind if gateway.kind in ("litellm", "portkey") else "openai",
         "base_url": "${GONOGO_GATEWAY_URL:-}",
         "api_key_env": _key_env(gateway),
     }
+    if gateway.kind == "portkey":  # each group's config goes with its requests
+        target["portkey_config"] = f"${{GONOGO_PORTKEY_CONFIG:-{gateway.config.resolve()}}}"
     if _monitored(gateway, options):
         target["prometheus_url"] = "${GONOGO_PROMETHEUS_URL:-}"
         target["alertmanager_url"] = "${GONOGO_ALERTMANAGER_URL:-}"
@@ -106,12 +111,16 @@ def _target(gateway: GatewayDescription, options: InitOptions) -> dict[str, Any]
     return target
 
 
-def _provider(name: str, base_url: str | None, options: InitOptions) -> dict[str, Any]:
+def _provider(
+    name: str, base_url: str | None, options: InitOptions, gateway: GatewayDescription
+) -> dict[str, Any]:
     provider: dict[str, Any] = {"name": name}
     if base_url:
         provider["base_url"] = base_url
     if options.control == "sandbox":
         provider["control"] = {"kind": "sandbox"}
+        if gateway.kind == "portkey":  # Portkey names no group: gonogo's fakes say who they are
+            provider["identify"] = {"header": "x-fake-provider", "matches": f"^{name}$"}
     return provider
 
 
@@ -194,7 +203,8 @@ def _postdeploy(gateway: GatewayDescription, options: InitOptions) -> list[Item]
     if gateway.cache and served:
         items.append(_cache(gateway, served[0]))
     items += [_rate_limit(group) for group in gateway.groups if _limited(group)]
-    items.append(_auth(gateway))
+    if gateway.kind != "portkey":  # the open-source Portkey gateway has no keys of its own
+        items.append(_auth(gateway))
     if options.alerts and gateway.metrics:
         items.append(_monitoring(options))
     return items
@@ -241,6 +251,15 @@ def _fallback(gateway: GatewayDescription, group: Group) -> Item:
         "model": group.name,
     }
     comment = [f"{group.name} falls back to {', '.join(group.fallbacks)}, forced for one request."]
+    if gateway.kind == "portkey":
+        failing = group.provider or "the primary's provider"
+        check["force"] = {
+            "headers": {"x-portkey-forward-headers": "x-gonogo-fail", "x-gonogo-fail": failing}
+        }
+        comment.append(
+            "Portkey forwards x-gonogo-fail, and gonogo's fake provider it names answers 503; "
+            "with real providers, say how to fail the primary for one request."
+        )
     if gateway.kind == "litellm":
         comment.append(
             "LiteLLM forces it with mock_testing_fallbacks: the proxy needs "
