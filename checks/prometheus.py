@@ -5,17 +5,24 @@ condition (`at_most` / `at_least`). More failed measurements than `failure_limit
 measurement with no data (an empty answer) is Inconclusive, never a pass. With `traffic`, the
 check first sends requests of its own through the gateway, so the gate judges this deployment's
 answers rather than a quiet window.
+
+Windows belong to the run: `$__run_window` in the query stands for the time since this run's first
+check of the target, `$__check_window` for the time since this check started (its own traffic),
+each clipped by `window_s` when given; the output shows the window each gate judged.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from pydantic import Field, model_validator
 
-from gonogo.checklist import Strict
+from gonogo.checklist import Checklist, Strict
+from gonogo.checklist.model import Problem
 from gonogo.clients.prometheus import PrometheusClient
 from gonogo.context import CheckContext
 from gonogo.errors import Inconclusive, ThresholdBreach
@@ -24,6 +31,9 @@ from gonogo.registry import check_kind
 from gonogo.waiting import pause, poll
 
 from .gateway import GatewayRequest
+
+RUN_WINDOW = "$__run_window"
+CHECK_WINDOW = "$__check_window"
 
 
 class Traffic(Strict):
@@ -49,6 +59,10 @@ class PrometheusGate(GatewayRequest):
     count: int = Field(1, ge=1, le=60)
     failure_limit: int = Field(0, ge=0)
     traffic: Traffic | None = None
+    window_s: float | None = Field(
+        None, gt=0,
+        description=f"The longest range {RUN_WINDOW} and {CHECK_WINDOW} may stand for (s).",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _a_condition(self) -> PrometheusGate:
@@ -59,11 +73,19 @@ class PrometheusGate(GatewayRequest):
     def needs(self) -> tuple[str, ...]:
         return ("prometheus", "gateway") if self.traffic else ("prometheus",)
 
+    def windowed(self) -> bool:
+        return RUN_WINDOW in self.query or CHECK_WINDOW in self.query
+
+    def references(self, checklist: Checklist) -> Iterator[Problem]:
+        if self.window_s is not None and not self.windowed():
+            yield ("window_s",), f"needs {RUN_WINDOW} or {CHECK_WINDOW} in the query"
+
 
 @check_kind("prometheus", PrometheusGate)
 def promql_gate_holds(spec: PrometheusGate, ctx: CheckContext) -> None:
     """Passed when no more than failure_limit measurements fail; no data is inconclusive."""
     __tracebackhide__ = True
+    check_started = time.time()
     prometheus = ctx.client(PrometheusClient)
     if spec.traffic is not None:
         _send_traffic(spec, spec.traffic, ctx)
@@ -71,10 +93,11 @@ def promql_gate_holds(spec: PrometheusGate, ctx: CheckContext) -> None:
     for number in range(spec.count):
         if number:
             pause(spec.interval_s)
-        value = prometheus.value(spec.query)
+        query, window = _in_window(spec, ctx.session.started, check_started)
+        value = prometheus.value(query)
         taken.append(
             Measurement.bounded(
-                f"{spec.name or spec.id} #{number + 1}",
+                f"{spec.name or spec.id}{window} #{number + 1}",
                 value,
                 at_most=spec.at_most,
                 at_least=spec.at_least,
@@ -86,6 +109,23 @@ def promql_gate_holds(spec: PrometheusGate, ctx: CheckContext) -> None:
     ctx.measurements.extend(taken)
     ctx.attach("query", f"{spec.query}\n\n" + "\n".join(map(str, taken)))
     _verdict(spec, taken)
+
+
+def _in_window(spec: PrometheusGate, run_started: float, check_started: float) -> tuple[str, str]:
+    """The query with its window placeholders filled, and the window in words (or "")."""
+    now = time.time()
+    query, said = spec.query, []
+    for placeholder, since, whose in (
+        (RUN_WINDOW, run_started, "this run's"),
+        (CHECK_WINDOW, check_started, "this check's"),
+    ):
+        if placeholder in query:
+            seconds = max(1, int(now - since))  # whole seconds, never before the start
+            if spec.window_s is not None:
+                seconds = min(seconds, max(1, int(spec.window_s)))
+            query = query.replace(placeholder, f"{seconds}s")
+            said.append(f"{whose} last {seconds} s")
+    return query, f" over {' and '.join(said)}" if said else ""
 
 
 def _verdict(spec: PrometheusGate, taken: list[Measurement]) -> None:
