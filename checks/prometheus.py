@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from pydantic import Field, model_validator
 
+from gonogo import live
 from gonogo.checklist import Checklist, Strict
 from gonogo.checklist.model import Problem
 from gonogo.clients.prometheus import PrometheusClient
@@ -45,6 +46,11 @@ class Traffic(Strict):
     cached: bool = Field(False, description="Repeat one prompt (cache hits) instead of new ones.")
     scrape_job: str = Field("gateway", description="The job whose next scrape counts them.")
     settle_s: float = Field(10.0, gt=0, description="How long that scrape may take.")
+    metrics_lag_s: float = Field(
+        1.0, ge=0, le=30,
+        description="The scrape that counts the traffic starts this long after it: LiteLLM "
+        "updates its metrics after answering (an asynchronous logging callback).",
+    )  # fmt: skip
 
 
 class PrometheusGate(GatewayRequest):
@@ -88,6 +94,9 @@ def promql_gate_holds(spec: PrometheusGate, ctx: CheckContext) -> None:
     check_started = time.time()
     prometheus = ctx.client(PrometheusClient)
     if spec.traffic is not None:
+        if spec.windowed():  # a sample of the counters inside the window, before the traffic
+            start = check_started if CHECK_WINDOW in spec.query else ctx.session.started
+            _await_scrape(prometheus, spec.traffic, datetime.fromtimestamp(start, UTC))
         _send_traffic(spec, spec.traffic, ctx)
     taken: list[Measurement] = []
     for number in range(spec.count):
@@ -104,6 +113,8 @@ def promql_gate_holds(spec: PrometheusGate, ctx: CheckContext) -> None:
                 unit=spec.unit,
             )
         )
+        if window:  # which traffic the verdict is about, for the person reading the run
+            live.say(f"{spec.id}: {taken[-1]}")
         if sum(m.passed is False for m in taken) > spec.failure_limit:
             break  # failed already: no use measuring on (as Argo stops the analysis)
     ctx.measurements.extend(taken)
@@ -112,7 +123,8 @@ def promql_gate_holds(spec: PrometheusGate, ctx: CheckContext) -> None:
 
 
 def _in_window(spec: PrometheusGate, run_started: float, check_started: float) -> tuple[str, str]:
-    """The query with its window placeholders filled, and the window in words (or "")."""
+    """The query with its window placeholders filled (to the millisecond: never reaching back
+    before the start), and the window in words (or "")."""
     now = time.time()
     query, said = spec.query, []
     for placeholder, since, whose in (
@@ -120,11 +132,11 @@ def _in_window(spec: PrometheusGate, run_started: float, check_started: float) -
         (CHECK_WINDOW, check_started, "this check's"),
     ):
         if placeholder in query:
-            seconds = max(1, int(now - since))  # whole seconds, never before the start
+            seconds = now - since
             if spec.window_s is not None:
-                seconds = min(seconds, max(1, int(spec.window_s)))
-            query = query.replace(placeholder, f"{seconds}s")
-            said.append(f"{whose} last {seconds} s")
+                seconds = min(seconds, spec.window_s)
+            query = query.replace(placeholder, f"{max(1, int(seconds * 1000))}ms")
+            said.append(f"{whose} last {seconds:.1f} s")
     return query, f" over {' and '.join(said)}" if said else ""
 
 
@@ -157,11 +169,15 @@ def _send_traffic(spec: PrometheusGate, traffic: Traffic, ctx: CheckContext) -> 
     with ThreadPoolExecutor(traffic.concurrency) as pool:
         statuses = list(pool.map(ask, range(traffic.requests)))
     ctx.attach("traffic sent", f"{traffic.requests} requests to {traffic.model}: {statuses}")
-    sent = datetime.now(UTC)
-    prometheus = ctx.client(PrometheusClient)
+    counted = datetime.fromtimestamp(time.time() + traffic.metrics_lag_s, UTC)
+    _await_scrape(ctx.client(PrometheusClient), traffic, counted)
+
+
+def _await_scrape(prometheus: PrometheusClient, traffic: Traffic, since: datetime) -> None:
+    __tracebackhide__ = True
     if not poll(
-        lambda: _scraped_since(prometheus, traffic.scrape_job, sent),
-        timeout_s=traffic.settle_s,
+        lambda: _scraped_since(prometheus, traffic.scrape_job, since),
+        timeout_s=traffic.settle_s + traffic.metrics_lag_s,
         interval_s=0.1,
     ):
         raise Inconclusive(
