@@ -18,7 +18,7 @@ import httpx
 import pytest
 import yaml
 
-from gonogo.waiting import pause
+from gonogo.waiting import pause, poll
 from tests.commands import gonogo
 from tests.integration.conftest import RunningSandbox
 
@@ -159,6 +159,8 @@ def test_redis_stopped_makes_the_postdeploy_stage_no_go_naming_the_cache_check(
 ) -> None:
     with stopped(healthy, "redis"):
         output, checks = run_stage(tmp_path)
+    # LiteLLM keeps its cache out of the restarted Redis ~60 s: no later test may inherit that.
+    assert poll(healthy.cache_in_redis, timeout_s=150, interval_s=2)
     assert decision(output).startswith("NO-GO")
     assert "cache-served" in failed(checks)
     assert "Redis" in checks["cache-served"][1] or "redis" in checks["cache-served"][1]
