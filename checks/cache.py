@@ -16,18 +16,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import Field
 
 from gonogo.checklist import Checklist
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import CHAT_PATH
-from gonogo.clients.http import Reply
+from gonogo.clients.http import Reply, tls
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
 from gonogo.registry import check_kind
 
 from .gateway import GatewayRequest
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 if TYPE_CHECKING:  # redis-py costs ~0.3 s to import: only checks that use it pay for it
     from gonogo.clients.redis import RedisClient
@@ -38,6 +43,9 @@ FAKES = ("sandbox", "admin")  # provider controls that only gonogo's fake provid
 
 class CacheCheck(GatewayRequest):
     """Warm the cache, repeat, and judge the hit rate (hits, misses and rate measured)."""
+
+    def requires(self) -> tuple[str, ...]:
+        return ("cache",)
 
     model: str = Field(description="The model group whose answers are cached.")
     prompts: int = Field(2, ge=1, le=20, description="Distinct prompts the warm-up sends.")
@@ -162,7 +170,9 @@ def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
     if not fake or provider is None or provider.base_url is None:
         return None
     try:
-        stats = httpx.get(f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec))
+        stats = httpx.get(
+            f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec), verify=tls()
+        )
         return float(stats.json()["requests"]) if stats.status_code == 200 else None
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         return None  # no counter to read: the gateway's word alone

@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 
 from gonogo import hookspecs, live, registry
-from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage, load_checklist
+from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage
 from gonogo.context import CheckContext, TargetSession
 from gonogo.environment import target_env
 from gonogo.errors import CheckCrashed, ChecklistError, GonogoError, Inconclusive
 from gonogo.gate import DRY_RUN, MEASUREMENTS, OUTCOME, PROPERTY, Gate, facts_of
 from gonogo.isolation import RunLock
+from gonogo.loader import load_checklist, missing_capabilities
 
 CHECKLISTS = pytest.StashKey[dict[Path, LoadedChecklist]]()
 SESSIONS = pytest.StashKey[dict[Path, TargetSession]]()
@@ -140,7 +141,12 @@ class CheckItem(pytest.Item):
             self.add_marker(stage.value)
         self.add_marker(spec.severity.value)
         self.extra_keyword_matches.add(spec.kind)  # so `-k smoke` finds every smoke check
-        self.user_properties.append((PROPERTY, facts_of(spec)))
+        assert isinstance(self.parent, ChecklistFile)
+        self.lacking = missing_capabilities(spec, self.parent.loaded.checklist.target)
+        facts = facts_of(spec)
+        if self.lacking:  # only `unsupported: caveat` lets a check the target cannot run this far
+            facts["inconclusive"] = "caveat"
+        self.user_properties.append((PROPERTY, facts))
         self._failure: AssertionError | None = None
         self._lock: RunLock | None = None
 
@@ -159,6 +165,12 @@ class CheckItem(pytest.Item):
             live.say(f"plan of {self.name}: a {self.spec.kind} check, not run (dry run)")
             pytest.skip("dry run: not run")
         target = self.session_of_target
+        if self.lacking:
+            what = ", ".join(self.lacking)
+            self._failure = Inconclusive(
+                f"{self.name}: not supported by this target ({target.target.kind} lacks {what})"
+            )
+            return
         try:
             self._guard_production()
             self._run_alone_if_disruptive()
