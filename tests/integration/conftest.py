@@ -74,3 +74,16 @@ def healthy(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
     sandbox.reset_faults()
     yield sandbox
     sandbox.reset_faults()
+
+
+@pytest.fixture
+def whole(healthy: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The sandbox whole before and after, whatever the test did to it (drills, interrupts)."""
+    from gonogo.control.restore import restore_pending
+    from tests.integration.drills import journal_of
+
+    yield healthy
+    restore_pending(journal_of(healthy.home), lambda line: None)
+    for component in healthy.box.stopped_components():
+        healthy.box.start_component(component)
+    healthy.reset_faults()
