@@ -12,6 +12,7 @@ from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import ChatReply
 from gonogo.clients.http import seconds
 from gonogo.context import CheckContext
+from gonogo.cost import answer_cost
 from gonogo.errors import CheckFailure, ChecklistError
 from gonogo.identity import provider_mismatch
 from gonogo.registry import check_kind
@@ -83,6 +84,11 @@ class SmokeCheck(GatewayRequest):
     max_error_rate: float = Field(
         0.0, ge=0, lt=1, description="Share of each mode's requests allowed to fail."
     )
+    max_cost_per_request: float | None = Field(
+        None,
+        ge=0,
+        description="USD; the gateway's stated cost, else usage times the group's price.",
+    )
 
     def references(self, checklist: Checklist) -> Iterator[Problem]:
         if checklist.model_group(self.model) is None:
@@ -97,7 +103,9 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
     problems = []
     limit = spec.max_latency_s or ctx.timeout(spec)  # no use waiting past the bound
     for mode in spec.modes:
-        failed = [found for found in _ask(spec, ctx, mode, limit) if found]
+        costs: list[float | None] = []
+        failed = [found for found in _ask(spec, ctx, mode, limit, costs) if found]
+        _measure_cost(spec, ctx, mode, costs)
         rate = len(failed) / spec.requests
         if spec.requests > 1:
             ctx.measure(f"{mode} error rate", rate, at_most=spec.max_error_rate)
@@ -108,9 +116,23 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
             problems.append(f"{mode}: " + "; ".join(failed[0]) + share)
     if problems:
         raise CheckFailure(f"smoke {spec.model}: " + "; ".join(problems))
+    ctx.judge(f"smoke {spec.model}")  # the cost bound (no cost stated: inconclusive)
 
 
-def _ask(spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float) -> Iterator[list[str]]:
+def _measure_cost(
+    spec: SmokeCheck, ctx: CheckContext, mode: Mode, costs: list[float | None]
+) -> None:
+    if spec.max_cost_per_request is None or not costs:
+        return
+    known = [cost for cost in costs if cost is not None]
+    highest = max(known) if len(known) == len(costs) else None  # a cost unknown: no data
+    name = f"{mode} cost per request"
+    ctx.measure(name, highest, at_most=spec.max_cost_per_request, unit="USD")
+
+
+def _ask(
+    spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float, costs: list[float | None]
+) -> Iterator[list[str]]:
     """The problems of each of the mode's requests (an empty list for a good answer)."""
     for number in range(1, spec.requests + 1):
         reply = ctx.gateway.chat(
@@ -123,6 +145,8 @@ def _ask(spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float) -> Itera
         )
         label = mode if spec.requests == 1 else f"{mode} #{number}"
         ctx.attach(f"{label} answer", _evidence(reply))
+        if reply.ok:
+            costs.append(_cost(ctx, spec.model, reply))
         yield _judge(spec, reply, limit) or _wrong_provider(spec, reply, ctx)
 
 
@@ -157,6 +181,12 @@ def _wrong_provider(spec: SmokeCheck, reply: ChatReply, ctx: CheckContext) -> li
         return []  # no provider named, or a fallback answered (judged above)
     mismatch = provider_mismatch(reply.headers, provider, litellm=ctx.gateway.litellm)
     return [mismatch] if mismatch else []
+
+
+def _cost(ctx: CheckContext, model: str, reply: ChatReply) -> float | None:
+    group = ctx.checklist.model_group(model)
+    price = group.price if group else None
+    return answer_cost(reply.headers, reply.usage, price, streamed=reply.streamed)[0]
 
 
 def _evidence(reply: ChatReply) -> str:

@@ -241,12 +241,19 @@ def sandbox() -> None:
     show_default=True,
     help="Seconds to wait for every component to answer its readiness probe.",
 )
-def up(timeout_s: float) -> None:
+@click.option(
+    "--candidate",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="CONFIG",
+    help="Also start a second LiteLLM (component candidate, $GONOGO_CANDIDATE_URL) from this "
+    "config template (placeholders as in sandbox/litellm.yaml), for the canary stage.",
+)
+def up(timeout_s: float, candidate: Path | None) -> None:
     """Start the sandbox; return once every component answers, and write its checklist."""
     from gonogo.sandbox import Sandbox
 
     box = Sandbox(sandbox_dir())
-    _sandbox_call(lambda: box.up(timeout_s))
+    _sandbox_call(lambda: box.up(timeout_s, candidate))
     resolved = write_sandbox_checklist(box.env())
     _print_status(box)
     console.print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")

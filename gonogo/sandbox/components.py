@@ -32,11 +32,15 @@ PROVIDER_MODELS = {
 }
 # LiteLLM first: it is the slowest by far (~6-12 s), everything else is ready within ~1 s.
 COMPONENTS = ("litellm", "redis", *PROVIDERS, "prometheus", "alertmanager")
-READY_WITHIN_S = {"litellm": 60.0}
+# Optional: a second LiteLLM from a config of the caller's (`up --candidate`), on the same
+# providers, Redis and Prometheus, for canary comparisons with the first.
+CANDIDATE = "candidate"
+CANDIDATE_CONFIG = "candidate.yaml"
+READY_WITHIN_S = {"litellm": 60.0, CANDIDATE: 60.0}
 DEFAULT_READY_WITHIN_S = 20.0
 # Python servers burn a full core while importing (LiteLLM ~11 s, a fake ~0.7 s without .pyc
 # files). Starting more of them than there are cores at once slows LiteLLM, the critical path.
-CPU_HEAVY_STARTS = {"litellm", *PROVIDERS}
+CPU_HEAVY_STARTS = {"litellm", CANDIDATE, *PROVIDERS}
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # Variables of the caller that would point a component somewhere else or leak a secret into it.
@@ -77,8 +81,9 @@ class ComponentSpec:
     cpu_heavy_start: bool
 
 
-def allocate_ports() -> dict[str, int]:
-    return dict(zip(COMPONENTS, pick_free_ports(len(COMPONENTS)), strict=True))
+def allocate_ports(candidate: bool = False) -> dict[str, int]:
+    names = (*COMPONENTS, CANDIDATE) if candidate else COMPONENTS
+    return dict(zip(names, pick_free_ports(len(names)), strict=True))
 
 
 def component_url(name: str, port: int) -> str:
@@ -98,6 +103,8 @@ def sandbox_env(ports: Mapping[str, int], secrets_: Secrets) -> dict[str, str]:
     }
     for provider in PROVIDERS:
         env[f"GONOGO_PROVIDER_{provider.upper()}_URL"] = component_url(provider, ports[provider])
+    if CANDIDATE in ports:
+        env["GONOGO_CANDIDATE_URL"] = component_url(CANDIDATE, ports[CANDIDATE])
     return env
 
 
@@ -125,8 +132,14 @@ def _template_values(layout: SandboxLayout, ports: Mapping[str, int]) -> dict[st
     return values
 
 
-def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Secrets) -> None:
-    """Render every template into state_dir/config/ and create empty data dirs."""
+def render_configs(
+    layout: SandboxLayout,
+    ports: Mapping[str, int],
+    secrets_: Secrets,
+    candidate: Path | None = None,
+) -> None:
+    """Render every template into state_dir/config/ and create empty data dirs; `candidate`
+    is a LiteLLM config template of the caller's, rendered with the same values."""
     shutil.rmtree(layout.data_dir, ignore_errors=True)  # every `up` starts a fresh deployment
     for name in ("prometheus", "alertmanager", "redis"):
         (layout.data_dir / name).mkdir(parents=True)
@@ -140,6 +153,27 @@ def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Se
         (TEMPLATE_DIR / "redis.conf").read_text(), redis_values, "redis.conf"
     )
     write_private_file(layout.config_dir / "redis.conf", redis_conf)
+    if candidate is not None:
+        _render_candidate(layout, values, ports, candidate)
+
+
+def _render_candidate(
+    layout: SandboxLayout, values: Mapping[str, str], ports: Mapping[str, int], template: Path
+) -> None:
+    try:
+        text = template.read_text()
+    except OSError as error:
+        raise SandboxError(
+            f"sandbox: cannot read the candidate config {template}: {error}"
+        ) from None
+    rendered = render_template(text, values, str(template))
+    (layout.config_dir / CANDIDATE_CONFIG).write_text(rendered)
+    scrape = (
+        f"\n  - job_name: {CANDIDATE}\n    metrics_path: /metrics/\n    static_configs:\n"
+        f'      - targets: ["{LOOPBACK}:{ports[CANDIDATE]}"]\n'
+    )
+    with (layout.config_dir / "prometheus.yml").open("a") as prometheus:
+        prometheus.write(scrape)
 
 
 def find_binaries() -> dict[str, str]:
@@ -221,7 +255,14 @@ def build_specs(
     }
     for provider in PROVIDERS:
         commands[provider] = _fake_provider_command(provider, ports[provider])
-    return [_spec(name, commands[name], ports[name], secrets_) for name in COMPONENTS]
+    names = list(COMPONENTS)
+    if CANDIDATE in ports:
+        candidate_config = config / CANDIDATE_CONFIG
+        commands[CANDIDATE] = litellm_command(
+            binaries["litellm"], candidate_config, ports[CANDIDATE]
+        )
+        names.insert(1, CANDIDATE)  # the slow starters first
+    return [_spec(name, commands[name], ports[name], secrets_) for name in names]
 
 
 def _fake_provider_command(provider: str, port: int) -> list[str]:
@@ -244,7 +285,7 @@ def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> Compon
     return ComponentSpec(
         name=name,
         command=command,
-        env=litellm_env(secrets_) if name == "litellm" else base_env(),
+        env=litellm_env(secrets_) if name in ("litellm", CANDIDATE) else base_env(),
         port=port,
         url=component_url(name, port),
         probe=readiness_probe(name, port, secrets_.redis_password),
@@ -259,4 +300,5 @@ def readiness_probe(
     if name == "redis":
         return RedisProbe(port, redis_password, timeout_s)
     paths = {"litellm": "/health/readiness", "prometheus": "/-/ready", "alertmanager": "/-/ready"}
+    paths[CANDIDATE] = paths["litellm"]
     return HttpProbe(port, paths.get(name, "/health"), timeout_s)

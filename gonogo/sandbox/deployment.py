@@ -16,12 +16,14 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from gonogo.control.processes import is_alive, owned_group, spawn, stop_groups
 from gonogo.errors import SandboxError
 from gonogo.sandbox.components import (
+    CANDIDATE,
     COMPONENTS,
     ComponentSpec,
     Secrets,
@@ -71,20 +73,23 @@ class Sandbox:
         # Our own children, polled to notice an early exit and to reap them once stopped.
         self._children: dict[str, subprocess.Popen[bytes]] = {}
 
-    def up(self, timeout_s: float = 90.0) -> None:
+    def up(self, timeout_s: float = 90.0, candidate: Path | None = None) -> None:
         """Start every component; return only once each answers its readiness probe.
 
-        Already up: a no-op (same processes, ports and master key). Partly up: the leftovers
-        are stopped first. Raises SandboxError naming the component and its log if one exits
+        `candidate`: also a second LiteLLM from that config template (component `candidate`).
+        Already up (with a candidate as asked): a no-op (same processes, ports and master key).
+        Partly up, or up with(out) a candidate otherwise: the leftovers are stopped first.
+        Raises SandboxError naming the component and its log if one exits
         or is not ready in time, after stopping everything it started.
         """
         with exclusive_lock(self.layout):
             state = load_state(self.layout)
-            if state is not None and state.complete and _all_alive(state):
+            as_asked = state is not None and (CANDIDATE in state.components) == bool(candidate)
+            if state is not None and state.complete and _all_alive(state) and as_asked:
                 return
             if state is not None:
                 self._stop(state, timeout_s=15.0)
-            self._start(time.monotonic() + timeout_s)
+            self._start(time.monotonic() + timeout_s, candidate)
 
     def down(self, timeout_s: float = 15.0) -> list[str]:
         """Stop what `up` recorded; return the names of the components that were running."""
@@ -98,7 +103,8 @@ class Sandbox:
         state = load_state(self.layout)
         records = {} if state is None else state.components
         password = "" if state is None else state.env["GONOGO_REDIS_PASSWORD"]
-        return [self._component_status(name, records.get(name), password) for name in COMPONENTS]
+        names = _names(records)
+        return [self._component_status(name, records.get(name), password) for name in names]
 
     def env(self) -> dict[str, str]:
         """GONOGO_* values a checklist needs (also in state_dir/sandbox.env, mode 0600)."""
@@ -118,9 +124,7 @@ class Sandbox:
         if state is None:
             return []
         records = state.components
-        return [
-            name for name in COMPONENTS if name in records and not is_alive(records[name].identity)
-        ]
+        return [name for name in _names(records) if not is_alive(records[name].identity)]
 
     def stop_component(self, name: str, timeout_s: float = 15.0) -> bool:
         """Stop one component's whole process group and wait until its port is free.
@@ -168,10 +172,10 @@ class Sandbox:
         return next(spec for spec in specs if spec.name == name), secrets_
 
     def _recorded_state(self, name: str) -> SandboxState:
-        if name not in COMPONENTS:
-            known = ", ".join(COMPONENTS)
-            raise SandboxError(f"sandbox: no component named {name!r} (known: {known})")
         state = load_state(self.layout)
+        known = _names(state.components if state else {})
+        if name not in known:
+            raise SandboxError(f"sandbox: no component named {name!r} (known: {', '.join(known)})")
         if state is None or not state.complete or name not in state.components:
             raise SandboxError(f"sandbox: not up (no complete {_shown(self.layout.state_file)})")
         return state
@@ -205,13 +209,13 @@ class Sandbox:
             interval_s=POLL_INTERVAL_S,
         )
 
-    def _start(self, deadline: float) -> None:
+    def _start(self, deadline: float, candidate: Path | None) -> None:
         secrets_ = Secrets.generate()
-        ports = allocate_ports()
+        ports = allocate_ports(candidate=candidate is not None)
         state = SandboxState(env=sandbox_env(ports, secrets_))
         save_state(self.layout, state)
         try:
-            render_configs(self.layout, ports, secrets_)
+            render_configs(self.layout, ports, secrets_, candidate)
             self._spawn_and_wait(
                 build_specs(self.layout, ports, secrets_), state, deadline, secrets_
             )
@@ -349,8 +353,13 @@ def _spawnable_now(
     return chosen
 
 
+def _names(records: Mapping[str, ComponentRecord]) -> list[str]:
+    """The components of this sandbox: the fixed ones, and the candidate if it has one."""
+    return [*COMPONENTS, *([CANDIDATE] if CANDIDATE in records else [])]
+
+
 def _all_alive(state: SandboxState) -> bool:
-    recorded_all = set(state.components) == set(COMPONENTS)
+    recorded_all = set(COMPONENTS) <= set(state.components)
     return recorded_all and all(is_alive(record.identity) for record in state.components.values())
 
 
