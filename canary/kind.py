@@ -48,7 +48,8 @@ def candidate_is_no_worse(spec: CanaryCheck, ctx: CheckContext) -> None:
     finally:
         for side in SIDES if spec.candidate else SIDES[:1]:  # the target's client is shared
             sides[side].close()
-    decisions = {group: decide_group(spec, samples, group) for group in groups}
+    confidence = each_test_confidence(spec, len(groups))
+    decisions = {group: decide_group(spec, samples, group, confidence) for group in groups}
     _record(ctx, spec, decisions, samples)
     _conclude(spec, decisions)
 
@@ -68,19 +69,29 @@ def _client(ctx: CheckContext, spec: CanaryCheck, side: Side, name: str) -> Gate
     )
 
 
-def decide_group(spec: CanaryCheck, samples: list[Sample], group: str) -> list[Decision]:
+def decide_group(
+    spec: CanaryCheck, samples: list[Sample], group: str, confidence: float
+) -> list[Decision]:
     base, cand = list(of(samples, group, "baseline")), list(of(samples, group, "candidate"))
-    return [_decide(spec, metric, base, cand) for metric in spec.metrics]
+    return [_decide(spec, metric, base, cand, confidence) for metric in spec.metrics]
 
 
-def _decide(spec: CanaryCheck, metric: Metric, base: list[Sample], cand: list[Sample]) -> Decision:
+def each_test_confidence(spec: CanaryCheck, groups: int) -> float:
+    """Bonferroni: `confidence` holds for the verdict as a whole, not for each of its tests.
+    Without it, 21 tests at 95 % would find some identical metric "worse" in most runs."""
+    return 1 - (1 - spec.confidence) / (groups * len(spec.metrics))
+
+
+def _decide(
+    spec: CanaryCheck, metric: Metric, base: list[Sample], cand: list[Sample], confidence: float
+) -> Decision:
     if metric in RATES:
         counts = [_counts(metric, side) for side in (base, cand)]
         return decide_rate(
             metric.value,
             counts[0],
             counts[1],
-            confidence=spec.confidence,
+            confidence=confidence,
             margin=spec.rates_worse_by_at_most,
         )
     value, _, higher_is_better = VALUES[metric]
@@ -89,7 +100,7 @@ def _decide(spec: CanaryCheck, metric: Metric, base: list[Sample], cand: list[Sa
         metric.value,
         values[0],
         values[1],
-        confidence=spec.confidence,
+        confidence=confidence,
         margin=spec.worse_by_at_most,
         higher_is_better=higher_is_better,
     )
@@ -123,7 +134,8 @@ def _record(
     decisions: dict[str, list[Decision]],
     samples: list[Sample],
 ) -> None:
-    lines = []
+    confidence = each_test_confidence(spec, len(decisions))
+    lines = [f"each test at {confidence:.4%} (Bonferroni over {len(decisions)} groups)"]
     for group, judged in decisions.items():
         for decision in judged:
             passed = {"pass": True, "fail": False}.get(decision.outcome)
@@ -131,7 +143,7 @@ def _record(
             margin = (
                 spec.rates_worse_by_at_most if decision.metric in RATES else spec.worse_by_at_most
             )
-            expected = f"<= {margin:.4g} unless p >= {1 - spec.confidence:.2g}"
+            expected = f"<= {margin:.4g} unless p >= {1 - confidence:.2g}"
             ctx.measurements.append(Measurement(name, decision.effect, expected, "", passed))
             lines.append(f"{decision.outcome.upper():12} {describe(group, decision)}")
     sources = sorted({s.cost_source for s in samples if s.ok})

@@ -57,9 +57,10 @@ def canary_checklist(path: Path, env: dict[str, str], target: str) -> Path:
     canary-groups (gpt-primary, gpt-backup), canary-price (llama-solo), smoke-cost."""
     header = (REPO / "checklist.yaml").read_text().split("\nchecks:\n")[0]
     header = header.replace("${GONOGO_GATEWAY_URL:-}", env[target])
+    key = "api_key_env: GONOGO_API_KEY"
     sides = (
-        f'    baseline: {{base_url: "{env["GONOGO_GATEWAY_URL"]}", api_key_env: GONOGO_API_KEY}}\n'
-        f'    candidate: {{base_url: "{env["GONOGO_CANDIDATE_URL"]}", api_key_env: GONOGO_API_KEY}}\n'
+        f'    baseline: {{base_url: "{env["GONOGO_GATEWAY_URL"]}", {key}}}\n'
+        f'    candidate: {{base_url: "{env["GONOGO_CANDIDATE_URL"]}", {key}}}\n'
     )
     items = f"""
 checks:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from gonogo.canary.stats import decide_continuous, decide_rate, min_samples, requests_needed
 
 CONFIDENCE = 0.95
@@ -20,7 +19,8 @@ def test_identical_sides_pass():
         "latency", latencies(0.3), latencies(0.3, seed=2), confidence=CONFIDENCE, margin=0.1
     )
     assert decision.outcome == "pass"
-    assert decision.low is not None and decision.high is not None
+    assert decision.low is not None
+    assert decision.high is not None
     assert decision.low < decision.effect < decision.high
 
 
@@ -97,8 +97,10 @@ def test_rates_use_an_exact_test_and_a_margin_in_points():
     clean = decide_rate("error_rate", (0, 60), (0, 60), confidence=0.95, margin=0.02)
     broken = decide_rate("error_rate", (0, 60), (12, 60), confidence=0.95, margin=0.02)
     one_off = decide_rate("error_rate", (0, 60), (1, 60), confidence=0.95, margin=0.02)
-    assert clean.outcome == "pass" and clean.p_value == 1.0
-    assert broken.outcome == "fail" and broken.effect == pytest.approx(0.2)
+    assert clean.outcome == "pass"
+    assert clean.p_value == 1.0
+    assert broken.outcome == "fail"
+    assert broken.effect == pytest.approx(0.2)
     assert broken.p_value < 0.001
     assert one_off.outcome == "pass"  # one error in 60 is no evidence
 
