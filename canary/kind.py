@@ -148,7 +148,9 @@ def _record(
             lines.append(f"{decision.outcome.upper():12} {describe(group, decision)}")
     sources = sorted({s.cost_source for s in samples if s.ok})
     lines.append(f"cost from: {', '.join(sources) or 'no answer'}")
-    ctx.attach("canary decisions", "\n".join(lines))
+    table = "\n".join(lines)
+    ctx.attach("canary decisions", table)
+    (ctx.artifacts() / "decisions.txt").write_text(ctx.redact(table) + "\n")
     from .chart import draw_boxes  # matplotlib: only once there is something to draw
 
     png = draw_boxes(samples, list(decisions), ctx.artifacts() / "canary.png")

@@ -48,11 +48,15 @@ class Request:
 
 def plan(spec: CanaryCheck, groups: list[str], count: int) -> list[Request]:
     """`count` pairs per group, round robin over groups; a set share of them streaming."""
-    requests = []
+    requests, sent = [], {True: 0, False: 0}
     for index in range(count):
         streamed = int((index + 1) * spec.streaming) > int(index * spec.streaming)
         prompt = spec.prompts[index % len(spec.prompts)]
-        requests += [Request(group, prompt, streamed, index % 2 == 1) for group in groups]
+        # The order alternates within each mode: were it tied to the mode, whichever side goes
+        # first would always be the one streaming (measured: +50 % TTFT on identical sides).
+        first = sent[streamed] % 2 == 1
+        sent[streamed] += 1
+        requests += [Request(group, prompt, streamed, first) for group in groups]
     return requests
 
 

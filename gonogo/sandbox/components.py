@@ -261,7 +261,7 @@ def build_specs(
         commands[CANDIDATE] = litellm_command(
             binaries["litellm"], candidate_config, ports[CANDIDATE]
         )
-        names.insert(1, CANDIDATE)  # the slow starters first
+        names.append(CANDIDATE)  # once a core is free: two LiteLLMs at once slow both
     return [_spec(name, commands[name], ports[name], secrets_) for name in names]
 
 
@@ -278,6 +278,12 @@ def _fake_provider_command(provider: str, port: int) -> list[str]:
         str(port),
         "--models",
         models,
+        # Real providers answer in varying time: ~20 ms give or take 30 %, so that identical
+        # gateways differ a little, as the canary's false-alarm figure needs.
+        "--latency-ms",
+        "20",
+        "--latency-spread",
+        "0.3",
     ]
 
 

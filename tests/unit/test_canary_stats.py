@@ -1,10 +1,13 @@
-"""The canary's statistics, offline: the tests, the effect sizes and the margin rule."""
+"""The canary's statistics and traffic plan, offline: the tests, the effect sizes, the margin
+rule, and the pairs' order."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from gonogo.canary.spec import CanaryCheck
 from gonogo.canary.stats import decide_continuous, decide_rate, min_samples, requests_needed
+from gonogo.canary.traffic import plan
 
 CONFIDENCE = 0.95
 
@@ -117,3 +120,13 @@ def test_sample_sizes():
     assert requests_needed(0.10, 0.95, 0.2) < requests_needed(0.05, 0.95, 0.2)
     assert requests_needed(0.10, 0.95, 0.2) < requests_needed(0.10, 0.99, 0.2)
     assert 50 < requests_needed(0.10, 0.95, 0.2) < 70
+
+
+def test_pairs_alternate_their_order_within_each_mode_and_stream_the_share_asked():
+    spec = CanaryCheck(id="c", kind="canary", baseline={"base_url": "http://b"}, streaming=0.5)
+    requests = plan(spec, ["g"], 8)
+    streamed = [r for r in requests if r.streamed]
+    plain = [r for r in requests if not r.streamed]
+    assert len(streamed) == len(plain) == 4
+    assert [r.candidate_first for r in streamed] == [False, True, False, True]
+    assert [r.candidate_first for r in plain] == [False, True, False, True]
