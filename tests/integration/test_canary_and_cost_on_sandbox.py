@@ -83,7 +83,8 @@ def test_a_group_200_ms_slower_is_no_go_naming_it_with_effect_and_p_value(candid
         candidate.slow_gamma(0)
     groups = checks["canary-groups"]
     assert groups["outcome"] == "failed"
-    assert f"{REROUTED} latency" in groups["message"]
+    # Latency, TTFT or both: on a busy machine one of them may only be inconclusive.
+    assert re.search(rf"{REROUTED} (latency|ttft): baseline", groups["message"]), groups["message"]
     assert "p=" in groups["message"]
     assert "worse by +" in groups["message"]
     assert "gpt-primary" not in groups["message"]
