@@ -85,6 +85,9 @@ class Thresholds(Strict):
     error_rate: float | None = Field(None, ge=0, le=1, description="Highest share of failures.")
     min_requests_per_s: float | None = Field(None, gt=0)
     min_output_tokens_per_s: float | None = Field(None, gt=0)
+    max_cost_per_1k_requests: float | None = Field(
+        None, ge=0, description="USD per 1,000 answers, as the gateway states their cost."
+    )
 
 
 class LoadScenario(CheckSpec):
