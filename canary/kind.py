@@ -51,7 +51,7 @@ def candidate_is_no_worse(spec: CanaryCheck, ctx: CheckContext) -> None:
     confidence = each_test_confidence(spec, len(groups))
     decisions = {group: decide_group(spec, samples, group, confidence) for group in groups}
     _record(ctx, spec, decisions, samples)
-    _conclude(spec, decisions)
+    conclude(spec, decisions)
 
 
 def _client(ctx: CheckContext, spec: CanaryCheck, side: Side, name: str) -> GatewayClient:
@@ -158,7 +158,7 @@ def _record(
         ctx.attach_file("canary box plots", png, "image/png")
 
 
-def _conclude(spec: CanaryCheck, decisions: dict[str, list[Decision]]) -> None:
+def conclude(spec: CanaryCheck, decisions: dict[str, list[Decision]]) -> None:
     __tracebackhide__ = True
     judged = [(group, d) for group, found in decisions.items() for d in found]
     failed = [describe(group, d) for group, d in judged if d.outcome == "fail"]

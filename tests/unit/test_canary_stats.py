@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gonogo.canary.kind import conclude
 from gonogo.canary.spec import CanaryCheck
-from gonogo.canary.stats import decide_continuous, decide_rate, min_samples, requests_needed
+from gonogo.canary.stats import (
+    Decision,
+    decide_continuous,
+    decide_rate,
+    min_samples,
+    requests_needed,
+)
 from gonogo.canary.traffic import plan
+
+from gonogo.cli import _marker_expression
+from gonogo.errors import ThresholdBreach
 
 CONFIDENCE = 0.95
 
@@ -130,3 +140,22 @@ def test_pairs_alternate_their_order_within_each_mode_and_stream_the_share_asked
     assert len(streamed) == len(plain) == 4
     assert [r.candidate_first for r in streamed] == [False, True, False, True]
     assert [r.candidate_first for r in plain] == [False, True, False, True]
+
+
+def _decision(metric: str, outcome: str) -> Decision:
+    return Decision(metric, outcome, 0.2, 0.5, 1.5, 1.2, 1.8, 1e-9, "the reason", (40, 40))
+
+
+def test_every_metric_must_pass_unless_a_score_says_a_share_will_do():
+    spec = CanaryCheck(id="c", kind="canary", baseline={"base_url": "http://b"})
+    decisions = {"g": [_decision("latency", "fail")] + [_decision("ttft", "pass")] * 9}
+    with pytest.raises(ThresholdBreach, match=r"g latency: baseline 0.2, candidate 0.5 s, worse"):
+        conclude(spec, decisions)
+    conclude(spec.model_copy(update={"score": 0.9}), decisions)  # 9 of 10 passed
+    with pytest.raises(ThresholdBreach, match="9 of 10 metrics passed, 95% must"):
+        conclude(spec.model_copy(update={"score": 0.95}), decisions)
+
+
+def test_all_but_canary_is_what_stage_all_selects():
+    assert _marker_expression("all") == "not canary"
+    assert _marker_expression("canary") == "canary"
