@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gonogo.checklist.loader import load_checklist
+from gonogo.loader import load_checklist
 from gonogo.context import CheckContext, TargetSession
 from gonogo.errors import Inconclusive, ThresholdBreach
 from gonogo.registry import kinds

@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +23,14 @@ from gonogo.control.processes import is_alive, owned_group, spawn, stop_groups
 from gonogo.errors import SandboxError
 from gonogo.sandbox.components import (
     CANDIDATE,
-    COMPONENTS,
+    CANDIDATE_URL_VARIABLE,
+    DEFAULT_GATEWAY,
+    GATEWAY_KIND_VARIABLE,
     ComponentSpec,
     Secrets,
     allocate_ports,
     build_specs,
+    component_names,
     readiness_probe,
     render_configs,
     sandbox_env,
@@ -73,23 +75,28 @@ class Sandbox:
         # Our own children, polled to notice an early exit and to reap them once stopped.
         self._children: dict[str, subprocess.Popen[bytes]] = {}
 
-    def up(self, timeout_s: float = 90.0, candidate: Path | None = None) -> None:
-        """Start every component; return only once each answers its readiness probe.
+    def up(
+        self, timeout_s: float = 90.0, gateway: str = DEFAULT_GATEWAY, candidate: Path | None = None
+    ) -> None:
+        """Start every component, `gateway` (litellm or portkey) in front of the fakes; return
+        only once each answers its readiness probe.
 
-        `candidate`: also a second LiteLLM from that config template (component `candidate`).
-        Already up (with a candidate as asked): a no-op (same processes, ports and master key).
-        Partly up, or up with(out) a candidate otherwise: the leftovers are stopped first.
+        Already up with that gateway: a no-op (same processes, ports and master key). Partly up,
+        or up with the other gateway: the leftovers are stopped first. `candidate`: also a
+        second LiteLLM from that config template (component `candidate`), for canaries.
         Raises SandboxError naming the component and its log if one exits
         or is not ready in time, after stopping everything it started.
         """
         with exclusive_lock(self.layout):
             state = load_state(self.layout)
-            as_asked = state is not None and (CANDIDATE in state.components) == bool(candidate)
-            if state is not None and state.complete and _all_alive(state) and as_asked:
+            up = state is not None and state.complete and _all_alive(state)
+            as_asked = state is not None and _names(state)[0] == gateway
+            as_asked = as_asked and state is not None and _has_candidate(state) == bool(candidate)
+            if up and as_asked:
                 return
             if state is not None:
                 self._stop(state, timeout_s=15.0)
-            self._start(time.monotonic() + timeout_s, candidate)
+            self._start(time.monotonic() + timeout_s, gateway, candidate)
 
     def down(self, timeout_s: float = 15.0) -> list[str]:
         """Stop what `up` recorded; return the names of the components that were running."""
@@ -103,7 +110,7 @@ class Sandbox:
         state = load_state(self.layout)
         records = {} if state is None else state.components
         password = "" if state is None else state.env["GONOGO_REDIS_PASSWORD"]
-        names = _names(records)
+        names = component_names() if state is None else _names(state)
         return [self._component_status(name, records.get(name), password) for name in names]
 
     def env(self) -> dict[str, str]:
@@ -124,7 +131,11 @@ class Sandbox:
         if state is None:
             return []
         records = state.components
-        return [name for name in _names(records) if not is_alive(records[name].identity)]
+        return [
+            name
+            for name in _names(state)
+            if name in records and not is_alive(records[name].identity)
+        ]
 
     def stop_component(self, name: str, timeout_s: float = 15.0) -> bool:
         """Stop one component's whole process group and wait until its port is free.
@@ -173,9 +184,10 @@ class Sandbox:
 
     def _recorded_state(self, name: str) -> SandboxState:
         state = load_state(self.layout)
-        known = _names(state.components if state else {})
-        if name not in known:
-            raise SandboxError(f"sandbox: no component named {name!r} (known: {', '.join(known)})")
+        names = component_names() if state is None else _names(state)
+        if name not in names:
+            known = ", ".join(names)
+            raise SandboxError(f"sandbox: no component named {name!r} (known: {known})")
         if state is None or not state.complete or name not in state.components:
             raise SandboxError(f"sandbox: not up (no complete {_shown(self.layout.state_file)})")
         return state
@@ -209,10 +221,10 @@ class Sandbox:
             interval_s=POLL_INTERVAL_S,
         )
 
-    def _start(self, deadline: float, candidate: Path | None) -> None:
+    def _start(self, deadline: float, gateway: str, candidate: Path | None) -> None:
         secrets_ = Secrets.generate()
-        ports = allocate_ports(candidate=candidate is not None)
-        state = SandboxState(env=sandbox_env(ports, secrets_))
+        ports = allocate_ports(gateway, candidate=candidate is not None)
+        state = SandboxState(env=sandbox_env(self.layout, ports, secrets_))
         save_state(self.layout, state)
         try:
             render_configs(self.layout, ports, secrets_, candidate)
@@ -356,14 +368,20 @@ def _spawnable_now(
     return chosen
 
 
-def _names(records: Mapping[str, ComponentRecord]) -> list[str]:
-    """The components of this sandbox: the fixed ones, and the candidate if it has one."""
-    return [*COMPONENTS, *([CANDIDATE] if CANDIDATE in records else [])]
-
-
 def _all_alive(state: SandboxState) -> bool:
-    recorded_all = set(COMPONENTS) <= set(state.components)
+    recorded_all = set(state.components) == set(_names(state))
     return recorded_all and all(is_alive(record.identity) for record in state.components.values())
+
+
+def _names(state: SandboxState) -> tuple[str, ...]:
+    """The components of this sandbox: which gateway it runs, and whether a candidate runs
+    beside it, is in its recorded env."""
+    names = component_names(state.env.get(GATEWAY_KIND_VARIABLE, DEFAULT_GATEWAY))
+    return (*names, CANDIDATE) if _has_candidate(state) else names
+
+
+def _has_candidate(state: SandboxState) -> bool:
+    return CANDIDATE_URL_VARIABLE in state.env
 
 
 def _log_tail(log: Path) -> str:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gonogo.checklist import LoadedChecklist, load_checklist
+from gonogo.checklist import LoadedChecklist
 from gonogo.context import TargetSession
+from gonogo.loader import load_checklist
 from tests.commands import REPO
 from tests.plugin.servers import alive, serving, stream_that_never_ends
 
@@ -83,8 +84,8 @@ checks: [{{id: smoke-chat, kind: smoke, model: chat, modes: [streaming]}}]
         result = run(pytester)
     result.stdout.fnmatch_lines(
         [
-            "*smoke-chat: smoke chat: streaming: answered 200 and streamed 2 content chunks, "
-            "then nothing more within 1 s*"
+            "*smoke-chat: smoke chat: streaming: answered 200 and streamed 2 chunks "
+            "(2 with content), then nothing more within 1 s*"
         ]
     )
 

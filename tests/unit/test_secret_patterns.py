@@ -6,7 +6,8 @@ import secrets
 import string
 
 import pytest
-from gonogo.checks.secret_patterns import fingerprint, scan
+
+from gonogo.secret_patterns import fingerprint, scan
 
 
 def token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
@@ -24,6 +25,9 @@ def token(length: int, alphabet: str = string.ascii_letters + string.digits) -> 
             "AWS access key id",
         ),
         (lambda: f"HF_TOKEN=hf_{token(34)}", "Hugging Face token"),
+        (lambda: f"REPLICATE_API_TOKEN=r8_{token(37)}", "Replicate API token"),
+        (lambda: f"xai = 'xai-{token(80)}'", "xAI API key"),
+        (lambda: f"PPLX: pplx-{token(48)}", "Perplexity API key"),
         (lambda: "-----BEGIN " + "OPENSSH PRIVATE KEY-----", "Private key block"),
         (lambda: f"token = ghp_{token(36)}", "GitHub Token"),
         (lambda: f'DB_PASSWORD = "{token(24)}"', "high-entropy value of DB_PASSWORD"),
