@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gonogo.loader import load_checklist
 from gonogo.context import CheckContext, TargetSession
 from gonogo.errors import Inconclusive, ThresholdBreach
+from gonogo.loader import load_checklist
 from gonogo.registry import kinds
 from tests.integration.canary_setup import SANDBOX_CONFIG, candidate_sandbox
 
