@@ -32,7 +32,7 @@ help:
 	@echo "make test   install and run gonogo's own tests (unit, plugin, integration on the sandbox)"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  print the benchmarks' figures"
-	@echo "make bench-drills  chaos drill timing, 20 interruptions, 10 drills in a row (~15 min)"
+	@echo "make bench-drills  chaos drill timing, 20 interruptions, 10 drills in a row, 20 canaries (~30 min)"
 
 setup: $(VENV)/.installed promtool $(ALLURE)
 
@@ -126,6 +126,7 @@ bench-drills: setup sandbox-deps
 	$(VENV)/bin/python bench/chaos_timing.py
 	$(VENV)/bin/python bench/chaos_interruptions.py
 	$(VENV)/bin/python bench/chaos_repeat.py
+	$(VENV)/bin/python bench/canary_false_alarms.py
 
 clean:
 	-$(GONOGO) sandbox down
