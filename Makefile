@@ -32,7 +32,7 @@ help:
 	@echo "make test   install and run gonogo's own tests (unit, plugin, integration on the sandbox)"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  print the benchmarks' figures"
-	@echo "make bench-drills  chaos drill timing, 20 interruptions, 10 drills in a row (~15 min)"
+	@echo "make bench-drills  chaos drill timing, 20 interruptions, 10 drills in a row, 20 canaries (~30 min)"
 
 setup: $(VENV)/.installed promtool $(ALLURE)
 
@@ -86,11 +86,18 @@ $(PORTKEY_GATEWAY): sandbox/portkey-gateway/package.json sandbox/portkey-gateway
 	npm ci --prefix .portkey --no-audit --no-fund --silent --ignore-scripts
 	@touch $@
 
-# Run every stage, then sign the verdict (a demo key is made once) and build the report, whose
-# path is the last line: open it from disk.
+# Every stage, the canary too: a candidate with the sandbox's own config runs beside the gateway
+# (LiteLLM's demo only: the canary item compares two LiteLLMs).
+DEMO_STAGES := predeploy,postdeploy,canary,load,chaos,rollback,drill
+# Run every stage (and print the canary's table), then sign the verdict (a demo key is made
+# once) and build the report, whose path is the last line: open it from disk.
 demo: setup sandbox-deps
 	@status=1; \
-	if $(GONOGO) sandbox up --gateway $(GATEWAY); then \
+	if [ "$(GATEWAY)" = litellm ]; then \
+	  if $(GONOGO) sandbox up --candidate sandbox/litellm.yaml; then \
+	    $(GONOGO) run --stage $(DEMO_STAGES) --no-report; status=$$?; \
+	    cat "$$(ls -td $${GONOGO_HOME:-.gonogo}/runs/*/ | head -1)artifacts/canary-candidate/decisions.txt"; fi; \
+	elif $(GONOGO) sandbox up --gateway $(GATEWAY); then \
 	  $(GONOGO) run --stage all --no-report $(DEMO_CHECKLIST); status=$$?; fi; \
 	$(GONOGO) sandbox down; \
 	if [ $$status -le 1 ]; then \
@@ -119,6 +126,7 @@ bench-drills: setup sandbox-deps
 	$(VENV)/bin/python bench/chaos_timing.py
 	$(VENV)/bin/python bench/chaos_interruptions.py
 	$(VENV)/bin/python bench/chaos_repeat.py
+	$(VENV)/bin/python bench/canary_false_alarms.py
 
 clean:
 	-$(GONOGO) sandbox down

@@ -29,6 +29,7 @@ from .model import (
     StopComponent,
     StopProcess,
 )
+from .spend import Spend, spend
 
 if TYPE_CHECKING:
     import httpx
@@ -52,13 +53,15 @@ class Step:
 
     target: str  # "sandbox/alpha", "process 4242", "command"
     action: str  # "stop", "inject latency_ms=2500", ...
-    undo: Undo | None  # None only for a pause
+    undo: Undo | None  # None for a pause, or an action with nothing to put back (spend)
     apply: Callable[[], None]
     pause_s: float = 0.0
 
     def describe(self) -> str:
-        if self.undo is None:
+        if self.undo is None and self.action == "pause":
             return f"pause {self.pause_s:g} s"
+        if self.undo is None:
+            return f"{self.action} {self.target} (nothing to undo)"
         return f"{self.action} {self.target} (undo: {describe_undo(self.undo)})"
 
 
@@ -69,6 +72,9 @@ def plan_steps(checklist: Checklist, method: list[Action], check_id: str) -> lis
 def _step(checklist: Checklist, action: Action, check_id: str) -> Step:
     if isinstance(action, Pause):
         return Step("", "pause", None, lambda: None, pause_s=action.seconds)
+    if isinstance(action, Spend):
+        target = f"model group {action.model}"
+        return Step(target, f"spend {action.usd:g} USD on", None, lambda: _spent(checklist, action))
     if isinstance(action, StopComponent):
         return _sandbox_stop(action.component)
     if isinstance(action, RunCommand):
@@ -82,6 +88,10 @@ def _step(checklist: Checklist, action: Action, check_id: str) -> Step:
         faults = action.model_dump(exclude={"action", "provider"})
         return _admin_step(provider, faults, f"inject {_faults_text(faults)} into")
     return _stop_provider(provider)
+
+
+def _spent(checklist: Checklist, action: Spend) -> None:
+    spend(checklist, action)
 
 
 def _stop_provider(provider: Provider) -> Step:

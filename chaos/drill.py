@@ -166,9 +166,13 @@ class Drill:
 
     def _apply(self) -> None:
         for step in self.steps:
-            if step.undo is None:
+            if step.undo is None and step.action == "pause":
                 self.timeline.mark("pause", f"{step.pause_s:g} s")
                 time.sleep(step.pause_s)  # bounded by the model (<= 300 s)
+                continue
+            if step.undo is None:  # nothing to put back (spend): nothing to journal
+                step.apply()
+                self.timeline.mark(step.action.split()[0], step.describe())
                 continue
             self.journal.record(step.target, step.action, step.undo)  # before the change
             step.apply()

@@ -17,6 +17,8 @@ from gonogo.checklist.model import Problem, unknown_name
 from gonogo.checklist.source import Path_
 from gonogo.control.restore import default_journal
 
+from .spend import Spend
+
 MAX_PAUSE_S = 300.0
 
 
@@ -102,7 +104,7 @@ class Pause(Strict):
 
 
 Action = Annotated[
-    StopProvider | InjectFaults | StopComponent | StopProcess | RunCommand | Pause,
+    StopProvider | InjectFaults | StopComponent | StopProcess | RunCommand | Pause | Spend,
     Field(discriminator="action"),
 ]
 
@@ -234,6 +236,9 @@ def _action_problems(checklist: Checklist, action: Action, path: Path_) -> Itera
                     "injected into gonogo's fake providers (control: sandbox or admin)"
                 ),
             )
+    elif isinstance(action, Spend) and checklist.model_group(action.model) is None:
+        known = [group.name for group in checklist.models]
+        yield (*path, "model"), unknown_name("model group", action.model, known, "models:")
     elif isinstance(action, RunCommand) and not action.undo:
         yield (*path, "undo"), f"the command `{action.run}` has no undo: say how to put it back"
     elif isinstance(action, StopProcess) and not action.start:

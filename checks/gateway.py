@@ -12,6 +12,7 @@ from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import ChatReply, portkey_upstream_model
 from gonogo.clients.http import seconds
 from gonogo.context import CheckContext
+from gonogo.cost import answer_cost
 from gonogo.errors import CheckFailure, ChecklistError, Inconclusive
 from gonogo.identity import provider_mismatch, who_answered
 from gonogo.registry import check_kind
@@ -107,6 +108,11 @@ class SmokeCheck(GatewayRequest):
     max_error_rate: float = Field(
         0.0, ge=0, lt=1, description="Share of each mode's requests allowed to fail."
     )
+    max_cost_per_request: float | None = Field(
+        None,
+        ge=0,
+        description="USD; the gateway's stated cost, else usage times the group's price.",
+    )
     require_usage: bool = Field(
         True, description="false waives the usage tokens (the report says so)."
     )
@@ -126,7 +132,9 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
     if not spec.require_usage:
         ctx.attach("waived", "usage tokens not required (require_usage: false)")
     for mode in spec.modes:
-        failed = [found for found in _ask(spec, ctx, mode, limit) if found]
+        costs: list[float | None] = []
+        failed = [found for found in _ask(spec, ctx, mode, limit, costs) if found]
+        _measure_cost(spec, ctx, mode, costs)
         rate = len(failed) / spec.requests
         if spec.requests > 1:
             ctx.measure(f"{mode} error rate", rate, at_most=spec.max_error_rate)
@@ -137,9 +145,23 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
             problems.append(f"{mode}: " + "; ".join(failed[0]) + share)
     if problems:
         raise CheckFailure(f"smoke {spec.model}: " + "; ".join(problems))
+    ctx.judge(f"smoke {spec.model}")  # the cost bound (no cost stated: inconclusive)
 
 
-def _ask(spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float) -> Iterator[list[str]]:
+def _measure_cost(
+    spec: SmokeCheck, ctx: CheckContext, mode: Mode, costs: list[float | None]
+) -> None:
+    if spec.max_cost_per_request is None or not costs:
+        return
+    known = [cost for cost in costs if cost is not None]
+    highest = max(known) if len(known) == len(costs) else None  # a cost unknown: no data
+    name = f"{mode} cost per request"
+    ctx.measure(name, highest, at_most=spec.max_cost_per_request, unit="USD")
+
+
+def _ask(
+    spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float, costs: list[float | None]
+) -> Iterator[list[str]]:
     """The problems of each of the mode's requests (an empty list for a good answer)."""
     for number in range(1, spec.requests + 1):
         reply = ctx.gateway.chat(
@@ -152,6 +174,8 @@ def _ask(spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float) -> Itera
         )
         label = mode if spec.requests == 1 else f"{mode} #{number}"
         ctx.attach(f"{label} answer", _evidence(reply))
+        if reply.ok:
+            costs.append(_cost(ctx, spec.model, reply))
         yield _judge(spec, reply, limit) or _wrong_answerer(spec, reply, ctx)
 
 
@@ -194,6 +218,12 @@ def _wrong_answerer(spec: SmokeCheck, reply: ChatReply, ctx: CheckContext) -> li
     provider = ctx.checklist.provider(group.provider) if group and group.provider else None
     mismatch = provider_mismatch(reply.headers, provider, ctx.gateway.litellm) if provider else None
     return [mismatch] if mismatch else []
+
+
+def _cost(ctx: CheckContext, model: str, reply: ChatReply) -> float | None:
+    group = ctx.checklist.model_group(model)
+    price = group.price if group else None
+    return answer_cost(reply.headers, reply.usage, price, streamed=reply.streamed)[0]
 
 
 def _evidence(reply: ChatReply) -> str:

@@ -112,7 +112,7 @@ for _command in [*SIGNOFF_COMMANDS, init_command]:
     default="all",
     show_default=True,
     metavar="STAGE[,STAGE]",
-    help=f"Which checks to run: {', '.join(STAGES)} or all.",
+    help=f"Which checks to run: {', '.join(STAGES)} or all (every stage but canary).",
 )
 @click.option(
     "--checklist",
@@ -213,7 +213,7 @@ def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:
 def _marker_expression(stage: str) -> str | None:
     chosen = [part.strip() for part in stage.split(",") if part.strip()]
     if chosen == ["all"]:
-        return None
+        return "not canary"  # a canary needs a candidate beside the target: only when asked
     unknown = [part for part in chosen if part not in STAGES]
     if unknown or not chosen:
         _usage_error(f"--stage: expected {', '.join(STAGES)} or all, got {stage!r}")
@@ -336,12 +336,19 @@ def sandbox() -> None:
     show_default=True,
     help="The gateway in front of the fake providers.",
 )
-def up(timeout_s: float, gateway: str) -> None:
+@click.option(
+    "--candidate",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="CONFIG",
+    help="Also start a second LiteLLM (component candidate, $GONOGO_CANDIDATE_URL) from this "
+    "config template (placeholders as in sandbox/litellm.yaml), for the canary stage.",
+)
+def up(timeout_s: float, gateway: str, candidate: Path | None) -> None:
     """Start the sandbox; return once every component answers, and write its checklist."""
     from gonogo.sandbox import Sandbox
 
     box = Sandbox(sandbox_dir())
-    _sandbox_call(lambda: box.up(timeout_s, gateway))
+    _sandbox_call(lambda: box.up(timeout_s, gateway, candidate))
     _print_status(box)
     if gateway != "litellm":  # the default checklist is LiteLLM's: never leave it to a bare run
         (sandbox_dir() / SANDBOX_CHECKLIST).unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from .histogram import percentile
 
-LLM_ENTRIES = ("TTFT", "ITL", "TPS", "LAT", "OPEN")
+LLM_ENTRIES = ("TTFT", "ITL", "TPS", "LAT", "OPEN", "COST")
 QUANTILES = (0.50, 0.95, 0.99)
 
 
@@ -57,6 +57,22 @@ class RunFigures:
     ttft_ms: Distribution
     itl_ms: Distribution
     tokens_per_s: Distribution  # per request
+    cost_usd: float = 0.0  # what the answers whose cost the gateway stated cost
+    costed: int = 0  # how many answers stated it
+
+    @property
+    def cost_per_1k_requests(self) -> float | None:
+        """USD per 1,000 answers; None unless every successful answer stated its cost."""
+        answered = self.requests - self.failures
+        return (
+            self.cost_usd / self.costed * 1000 if self.costed and self.costed >= answered else None
+        )
+
+    @property
+    def cost_per_minute(self) -> float | None:
+        """USD a minute at the rate the scenario ran at."""
+        per_1k, rate = self.cost_per_1k_requests, self.requests_per_s
+        return per_1k / 1000 * rate * 60 if per_1k is not None and rate is not None else None
 
     @property
     def error_rate(self) -> float | None:
@@ -91,6 +107,8 @@ class RunFigures:
             "ttft_s": self.ttft_ms.as_dict(0.001),
             "inter_token_s": self.itl_ms.as_dict(0.001),
             "request_output_tokens_per_s": self.tokens_per_s.as_dict(),
+            "cost_per_1k_requests_usd": self.cost_per_1k_requests,
+            "cost_per_minute_usd": self.cost_per_minute,
         }
 
 
@@ -111,6 +129,8 @@ def read_figures(stats_json: Path) -> RunFigures:
         ttft_ms=Distribution.of(llm("TTFT")),
         itl_ms=Distribution.of(llm("ITL")),
         tokens_per_s=Distribution.of(llm("TPS")),
+        cost_usd=sum(float(e.get("total_response_time", 0)) for e in llm("COST")) / 1e6,
+        costed=sum(int(e.get("num_requests", 0)) for e in llm("COST")),
     )
 
 

@@ -129,6 +129,14 @@ def _measure(thresholds: Thresholds, figures: RunFigures, ctx: CheckContext) -> 
     for name, observed, at_most, at_least, unit in bounds:
         if at_most is not None or at_least is not None:
             ctx.measure(name, observed, at_most=at_most, at_least=at_least, unit=unit)
+    cost = figures.cost_per_1k_requests
+    if thresholds.max_cost_per_1k_requests is not None or cost is not None:
+        ctx.measure(
+            "cost per 1,000 requests", cost, at_most=thresholds.max_cost_per_1k_requests,
+            unit="USD",
+        )  # fmt: skip
+    if figures.cost_per_minute is not None:
+        ctx.measure("cost per minute at this rate", figures.cost_per_minute, unit="USD")
     rate = figures.error_rate
     ctx.measure(
         "error rate" if thresholds.error_rate is not None else "error rate (default bound)",

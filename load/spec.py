@@ -89,6 +89,9 @@ class Thresholds(Strict):
     )  # fmt: skip
     min_requests_per_s: float | None = Field(None, gt=0)
     min_output_tokens_per_s: float | None = Field(None, gt=0)
+    max_cost_per_1k_requests: float | None = Field(
+        None, ge=0, description="USD per 1,000 answers, as the gateway states their cost."
+    )
 
     def max_error_rate(self) -> float:
         return DEFAULT_MAX_ERROR_RATE if self.error_rate is None else self.error_rate

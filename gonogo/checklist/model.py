@@ -31,6 +31,7 @@ class Strict(BaseModel):
 class Stage(enum.StrEnum):
     PREDEPLOY = "predeploy"
     POSTDEPLOY = "postdeploy"
+    CANARY = "canary"  # compares with the gateway in service: run only when asked
     LOAD = "load"
     CHAOS = "chaos"
     ROLLBACK = "rollback"
@@ -178,12 +179,22 @@ class Provider(Strict):
         return http_url(url)
 
 
+class Price(Strict):
+    """What a model group's tokens cost, in USD per million, when the gateway does not say."""
+
+    input_per_1m: float = Field(ge=0)
+    output_per_1m: float = Field(ge=0)
+
+
 class ModelGroup(Strict):
     """A model group the gateway must serve, and the groups it falls back to, in order."""
 
     name: str
     provider: str | None = Field(None, description="The provider that must serve it.")
     fallbacks: list[str] = Field(default_factory=list)
+    price: Price | None = Field(
+        None, description="Prices used for cost when the gateway does not state it."
+    )
 
 
 Problem = tuple[Path_, str]  # where in the item (("model",)) and what is wrong

@@ -40,6 +40,7 @@ class ChatReply:
     headers: httpx.Headers = field(default_factory=lambda: httpx.Headers())
     problem: str | None = None  # set when the answer is not a usable completion
     streamed: bool = False
+    chunks: int = 0  # streaming: content chunks received (inter-token latency)
 
     @property
     def ok(self) -> bool:
@@ -220,7 +221,8 @@ def _read_stream(
         problem = stream.unfinished(f"then nothing more within {seconds(timeout_s)}")
     except httpx.TransportError:
         problem = stream.unfinished("then the connection closed")
-    return answered(problem, content=stream.content, usage=stream.usage, ttft_s=stream.ttft)
+    found = {"content": stream.content, "usage": stream.usage, "ttft_s": stream.ttft}
+    return answered(problem, chunks=stream.pieces, **found)
 
 
 @dataclass

@@ -323,7 +323,12 @@ def _monitoring(options: InitOptions) -> Item:
             "id": "monitoring-wired",
             "kind": "monitoring",
             "rules": options.alerts,
-            "lazy_series": ["litellm_proxy_failed_requests_metric_total", "fallbacks_total"],
+            # Absent until a request failed, fell back, or cost something (AICostHigh's).
+            "lazy_series": [
+                "litellm_proxy_failed_requests_metric_total",
+                "fallbacks_total",
+                "litellm_spend_metric_total",
+            ],
         },
         [
             "Prometheus has the rules loaded and fed, and a firing alert reaches Alertmanager.",

@@ -52,11 +52,16 @@ def component_names(gateway: str = DEFAULT_GATEWAY) -> tuple[str, ...]:
 
 
 COMPONENTS = component_names()
-READY_WITHIN_S = {"litellm": 60.0, "portkey": 30.0}
+# Optional: a second LiteLLM from a config of the caller's (`up --candidate`), on the same
+# providers, Redis and Prometheus, for canary comparisons with the gateway.
+CANDIDATE = "candidate"
+CANDIDATE_CONFIG = "candidate.yaml"
+CANDIDATE_URL_VARIABLE = "GONOGO_CANDIDATE_URL"
+READY_WITHIN_S = {"litellm": 60.0, "portkey": 30.0, CANDIDATE: 60.0}
 DEFAULT_READY_WITHIN_S = 20.0
 # Python and Node servers burn a full core while starting (LiteLLM ~11 s, a fake ~0.7 s without
 # .pyc files). Starting more of them than there are cores at once slows the gateway down.
-CPU_HEAVY_STARTS = {*GATEWAYS, *PROVIDERS}
+CPU_HEAVY_STARTS = {*GATEWAYS, CANDIDATE, *PROVIDERS}
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # Variables of the caller that would point a component somewhere else or leak a secret into it.
@@ -97,8 +102,8 @@ class ComponentSpec:
     cpu_heavy_start: bool
 
 
-def allocate_ports(gateway: str = DEFAULT_GATEWAY) -> dict[str, int]:
-    names = component_names(gateway)
+def allocate_ports(gateway: str = DEFAULT_GATEWAY, candidate: bool = False) -> dict[str, int]:
+    names = (*component_names(gateway), *([CANDIDATE] if candidate else []))
     return dict(zip(names, pick_free_ports(len(names)), strict=True))
 
 
@@ -130,6 +135,8 @@ def sandbox_env(
         env[f"GONOGO_PROVIDER_{provider.upper()}_URL"] = component_url(provider, ports[provider])
     if gateway == "portkey":
         env[PORTKEY_CONFIG_VARIABLE] = str(layout.config_dir / PORTKEY_CONFIG)
+    if CANDIDATE in ports:
+        env[CANDIDATE_URL_VARIABLE] = component_url(CANDIDATE, ports[CANDIDATE])
     return env
 
 
@@ -157,8 +164,14 @@ def _template_values(layout: SandboxLayout, ports: Mapping[str, int]) -> dict[st
     return values
 
 
-def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Secrets) -> None:
-    """Render every template into state_dir/config/ and create empty data dirs."""
+def render_configs(
+    layout: SandboxLayout,
+    ports: Mapping[str, int],
+    secrets_: Secrets,
+    candidate: Path | None = None,
+) -> None:
+    """Render every template into state_dir/config/ and create empty data dirs; `candidate`
+    is a LiteLLM config template of the caller's, rendered with the same values."""
     shutil.rmtree(layout.data_dir, ignore_errors=True)  # every `up` starts a fresh deployment
     for name in ("prometheus", "alertmanager", "redis"):
         (layout.data_dir / name).mkdir(parents=True)
@@ -173,6 +186,27 @@ def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Se
         (TEMPLATE_DIR / "redis.conf").read_text(), redis_values, "redis.conf"
     )
     write_private_file(layout.config_dir / "redis.conf", redis_conf)
+    if candidate is not None:
+        _render_candidate(layout, values, ports, candidate)
+
+
+def _render_candidate(
+    layout: SandboxLayout, values: Mapping[str, str], ports: Mapping[str, int], template: Path
+) -> None:
+    try:
+        text = template.read_text()
+    except OSError as error:
+        raise SandboxError(
+            f"sandbox: cannot read the candidate config {template}: {error}"
+        ) from None
+    rendered = render_template(text, values, str(template))
+    (layout.config_dir / CANDIDATE_CONFIG).write_text(rendered)
+    scrape = (
+        f"\n  - job_name: {CANDIDATE}\n    metrics_path: /metrics/\n    static_configs:\n"
+        f'      - targets: ["{LOOPBACK}:{ports[CANDIDATE]}"]\n'
+    )
+    with (layout.config_dir / "prometheus.yml").open("a") as prometheus:
+        prometheus.write(scrape)
 
 
 def find_binaries(gateway: str = DEFAULT_GATEWAY) -> dict[str, str]:
@@ -281,7 +315,12 @@ def build_specs(
     }
     for provider in PROVIDERS:
         commands[provider] = _fake_provider_command(provider, ports[provider])
-    return [_spec(name, commands[name], ports[name], secrets_) for name in component_names(gateway)]
+    names = list(component_names(gateway))
+    if CANDIDATE in ports:
+        candidate_config = config / CANDIDATE_CONFIG
+        commands[CANDIDATE] = litellm_command(_litellm(), candidate_config, ports[CANDIDATE])
+        names.append(CANDIDATE)  # once a core is free: two LiteLLMs at once slow both
+    return [_spec(name, commands[name], ports[name], secrets_) for name in names]
 
 
 def _fake_provider_command(provider: str, port: int) -> list[str]:
@@ -297,6 +336,12 @@ def _fake_provider_command(provider: str, port: int) -> list[str]:
         str(port),
         "--models",
         models,
+        # Real providers answer in varying time: ~20 ms give or take 30 %, so that identical
+        # gateways differ a little, as the canary's false-alarm figure needs.
+        "--latency-ms",
+        "20",
+        "--latency-spread",
+        "0.3",
     ]
 
 
@@ -314,7 +359,7 @@ def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> Compon
 
 
 def _env(name: str, secrets_: Secrets) -> dict[str, str]:
-    if name == "litellm":
+    if name in ("litellm", CANDIDATE):
         return litellm_env(secrets_)
     return {**base_env(), "NODE_ENV": "production"} if name == "portkey" else base_env()
 
@@ -327,6 +372,7 @@ def readiness_probe(
     paths = {
         "litellm": "/health/readiness",
         "portkey": "/",  # "AI Gateway says hey!"
+        CANDIDATE: "/health/readiness",
         "prometheus": "/-/ready",
         "alertmanager": "/-/ready",
     }

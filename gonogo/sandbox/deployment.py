@@ -22,6 +22,8 @@ from pathlib import Path
 from gonogo.control.processes import is_alive, owned_group, spawn, stop_groups
 from gonogo.errors import SandboxError
 from gonogo.sandbox.components import (
+    CANDIDATE,
+    CANDIDATE_URL_VARIABLE,
     DEFAULT_GATEWAY,
     GATEWAY_KIND_VARIABLE,
     ComponentSpec,
@@ -73,23 +75,28 @@ class Sandbox:
         # Our own children, polled to notice an early exit and to reap them once stopped.
         self._children: dict[str, subprocess.Popen[bytes]] = {}
 
-    def up(self, timeout_s: float = 90.0, gateway: str = DEFAULT_GATEWAY) -> None:
+    def up(
+        self, timeout_s: float = 90.0, gateway: str = DEFAULT_GATEWAY, candidate: Path | None = None
+    ) -> None:
         """Start every component, `gateway` (litellm or portkey) in front of the fakes; return
         only once each answers its readiness probe.
 
         Already up with that gateway: a no-op (same processes, ports and master key). Partly up,
-        or up with the other gateway: the leftovers are stopped first.
+        or up with the other gateway: the leftovers are stopped first. `candidate`: also a
+        second LiteLLM from that config template (component `candidate`), for canaries.
         Raises SandboxError naming the component and its log if one exits
         or is not ready in time, after stopping everything it started.
         """
         with exclusive_lock(self.layout):
             state = load_state(self.layout)
             up = state is not None and state.complete and _all_alive(state)
-            if up and state is not None and _names(state)[0] == gateway:
+            as_asked = state is not None and _names(state)[0] == gateway
+            as_asked = as_asked and state is not None and _has_candidate(state) == bool(candidate)
+            if up and as_asked:
                 return
             if state is not None:
                 self._stop(state, timeout_s=15.0)
-            self._start(time.monotonic() + timeout_s, gateway)
+            self._start(time.monotonic() + timeout_s, gateway, candidate)
 
     def down(self, timeout_s: float = 15.0) -> list[str]:
         """Stop what `up` recorded; return the names of the components that were running."""
@@ -214,13 +221,13 @@ class Sandbox:
             interval_s=POLL_INTERVAL_S,
         )
 
-    def _start(self, deadline: float, gateway: str) -> None:
+    def _start(self, deadline: float, gateway: str, candidate: Path | None) -> None:
         secrets_ = Secrets.generate()
-        ports = allocate_ports(gateway)
+        ports = allocate_ports(gateway, candidate=candidate is not None)
         state = SandboxState(env=sandbox_env(self.layout, ports, secrets_))
         save_state(self.layout, state)
         try:
-            render_configs(self.layout, ports, secrets_)
+            render_configs(self.layout, ports, secrets_, candidate)
             self._spawn_and_wait(
                 build_specs(self.layout, ports, secrets_), state, deadline, secrets_
             )
@@ -348,8 +355,11 @@ def _spawnable_now(
     LiteLLM cost it ~1 s of its start-up, while one after another they are all ready in ~2 s.
     """
     free_slots = HEAVY_STARTS_AT_ONCE - sum(spec.cpu_heavy_start for spec in starting)
+    litellm_starting = any(spec.name == "litellm" for spec in [*unspawned, *starting])
     chosen = []
     for spec in unspawned:
+        if spec.name == CANDIDATE and litellm_starting:
+            continue  # two LiteLLMs importing at once pushed both past 60 s on a busy machine
         if spec.cpu_heavy_start:
             if free_slots <= 0:
                 continue
@@ -364,8 +374,14 @@ def _all_alive(state: SandboxState) -> bool:
 
 
 def _names(state: SandboxState) -> tuple[str, ...]:
-    """The components of this sandbox: which gateway it runs is in its recorded env."""
-    return component_names(state.env.get(GATEWAY_KIND_VARIABLE, DEFAULT_GATEWAY))
+    """The components of this sandbox: which gateway it runs, and whether a candidate runs
+    beside it, is in its recorded env."""
+    names = component_names(state.env.get(GATEWAY_KIND_VARIABLE, DEFAULT_GATEWAY))
+    return (*names, CANDIDATE) if _has_candidate(state) else names
+
+
+def _has_candidate(state: SandboxState) -> bool:
+    return CANDIDATE_URL_VARIABLE in state.env
 
 
 def _log_tail(log: Path) -> str:

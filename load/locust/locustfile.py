@@ -51,7 +51,10 @@ STREAMING = float(CONFIG.get("streaming", 0.0))
 # bytes (the escaped quotes of a text cannot match); only usage and error events are parsed.
 TOKEN = re.compile(rb'"content"\s*:\s*"[^"]')
 OUTPUT_TOKENS = re.compile(rb'"completion_tokens"\s*:\s*(\d+)')
-LLM_ENTRIES = ("TTFT", "ITL", "TPS", "LAT", "OPEN")
+LLM_ENTRIES = ("TTFT", "ITL", "TPS", "LAT", "OPEN", "COST")
+# What an answer cost as the gateway says (LiteLLM): logged as COST in micro-USD.
+COST_HEADER = "x-litellm-response-cost"
+STREAM_COST = re.compile(rb'"cost"\s*:\s*([0-9.eE+-]+)')
 TIMEOUT_S = float(CONFIG.get("timeout_s", 30.0))
 PROGRESS_INTERVAL_S = 1.0
 
@@ -138,6 +141,7 @@ class LLMUser(FastHttpUser):
             tokens = int(usage.group(1))
             elapsed = time.perf_counter() - started
             _log(self.environment, "TPS", model, tokens / elapsed if elapsed else 0.0, tokens)
+            _log_cost(self.environment, model, response.headers.get(COST_HEADER))
             return True
 
     def _stream(self, model: str, body: str) -> bool:
@@ -163,6 +167,7 @@ class StreamReader:
         self.started = started
         self.token_times: list[float] = []
         self.output_tokens: int | None = None
+        self.cost: str | None = None  # the usage chunk's, as the gateway stated it
         self.done = False
 
     def read(self, raw: Any) -> str | None:
@@ -192,6 +197,8 @@ class StreamReader:
             return self._error(data)
         if b'"usage"' in data and (usage := OUTPUT_TOKENS.search(data)):
             self.output_tokens = int(usage.group(1))
+            cost = STREAM_COST.search(data)
+            self.cost = cost.group(1).decode() if cost else None
         return None
 
     def _error(self, data: bytes) -> str | None:
@@ -211,6 +218,17 @@ class StreamReader:
         tokens = self.output_tokens if self.output_tokens is not None else len(times)
         elapsed = times[-1] - self.started
         _log(environment, "TPS", model, tokens / elapsed if elapsed else 0.0, tokens)
+        _log_cost(environment, model, self.cost)
+
+
+def _log_cost(environment: Environment, model: str, stated: str | None) -> None:
+    """One COST entry per answer whose cost the gateway stated, in micro-USD."""
+    try:
+        cost = float(stated) if stated is not None else None
+    except ValueError:
+        cost = None
+    if cost is not None and cost >= 0:
+        _log(environment, "COST", model, cost * 1e6)
 
 
 def _bad_status(response: Any) -> bool:

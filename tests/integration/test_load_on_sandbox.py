@@ -60,6 +60,9 @@ def test_normal_peak_and_stress_hold_on_a_healthy_sandbox(healthy: RunningSandbo
         assert checks[scenario]["outcome"] == "passed"
         measured = {m["name"]: m for m in checks[scenario]["measurements"]}
         assert {"p95 latency", "error rate", "successful requests/s"} <= set(measured)
+        # LiteLLM states each answer's cost: per 1,000 requests and per minute at this rate
+        assert measured["cost per 1,000 requests"]["observed"] > 0
+        assert measured["cost per minute at this rate"]["observed"] > 0
         assert all(m["passed"] for m in measured.values())
         folder = results / "artifacts" / scenario
         for name in ("locust_report.html", "locust_stats.csv", "locust_stats.json", "chart.png"):

@@ -66,8 +66,9 @@ def test_a_stage_without_checks_is_exit_4(workdir: Path) -> None:
 def test_an_unknown_stage_is_exit_4(workdir: Path) -> None:
     run = gonogo("run", "--stage", "postdeplyo", cwd=workdir, home=workdir / ".gonogo")
     assert run.returncode == 4
-    assert "--stage: expected predeploy, postdeploy, load, chaos, rollback, drill or all" in (
-        run.stderr
+    assert (
+        "--stage: expected predeploy, postdeploy, canary, load, chaos, rollback, drill or all"
+        in (run.stderr)
     )
 
 

@@ -108,3 +108,15 @@ def test_the_progress_line_says_users_rate_p95_ttft_failures_and_time_left() -> 
         "load-peak: 10 users, 9.5 req/s, p95 120 ms, TTFT p95 40 ms, 1 failures of 50, 6 s left"
     )
     assert progress_line("load-peak", {}, 9).startswith("load-peak: starting Locust")
+
+
+def test_cost_per_1000_requests_and_per_minute_come_from_the_stated_costs(tmp_path: Path) -> None:
+    answered = _entry("POST", "m", {"100": 100}, num_failures=0)
+    costs = _entry("COST", "m", {"150": 100}, total_response_time=15000.0)  # 150 micro-USD each
+    path = tmp_path / "stats.json"
+    path.write_text(json.dumps([answered, costs]))
+    figures = read_figures(path)
+    assert figures.cost_per_1k_requests == pytest.approx(0.15)
+    assert figures.cost_per_minute == pytest.approx(0.15 / 1000 * 10 * 60)  # 10 req/s
+    path.write_text(json.dumps([answered, {**costs, "num_requests": 60}]))
+    assert read_figures(path).cost_per_1k_requests is None  # 40 answers stated no cost

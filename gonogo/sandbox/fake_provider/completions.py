@@ -102,7 +102,7 @@ class Completions:
         self, request: ChatRequest, client: _Client, receive: Receive, send: Send
     ) -> str:
         faults = self.provider.faults
-        if await client.wait(faults.latency_ms / 1000):
+        if await client.wait(self.provider.own_delay_s() + faults.latency_ms / 1000):
             return "disconnected"
         if self.provider.rng.random() < faults.error_rate:
             return await self._fail(request, faults, client, receive, send)

@@ -65,6 +65,7 @@ class Provider:
     faults: Faults = field(default_factory=Faults)
     rng: random.Random = field(default_factory=random.Random)
     stats: Stats = field(default_factory=Stats)
+    latency: tuple[float, float] = (0.0, 0.0)  # own time to answer: median ms, log-normal sigma
 
     def __post_init__(self) -> None:
         self.metrics = Metrics(self.name)
@@ -75,6 +76,11 @@ class Provider:
     def set_faults(self, faults: Faults) -> None:
         self.faults = faults
         self.metrics.error_rate.labels(self.name).set(faults.error_rate)
+
+    def own_delay_s(self) -> float:
+        """This answer's own latency: real providers vary, so identical gateways differ a bit."""
+        median_ms, spread = self.latency
+        return median_ms * self.rng.lognormvariate(0.0, spread) / 1000 if median_ms else 0.0
 
     def record(self, model: str, status: str, stream: bool, seconds: float) -> None:
         self.metrics.observe(model, status, stream, seconds)

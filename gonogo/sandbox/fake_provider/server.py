@@ -36,15 +36,18 @@ def build_app(
     name: str,
     models: Sequence[str] | None = None,
     required_headers: Mapping[str, str] | None = None,
+    latency: tuple[float, float] = (0.0, 0.0),
 ) -> Starlette:
     """The ASGI app of one fake provider called `name`, serving `models` (default fake-<name>).
 
     `required_headers` (name -> value) must be on every /v1/ request, else 400: a stand-in for
     gateways that route by header (Portkey's x-portkey-provider, for instance).
+    `latency` (median ms, spread): the provider's own time to answer, as real ones vary.
     """
     provider = Provider(
         name, tuple(models) if models else (f"fake-{name}",), dict(required_headers or {})
     )
+    provider.latency = latency
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "provider": name})
@@ -154,11 +157,16 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="a header every /v1/ request must carry (repeatable)",
     )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="median time to answer")
+    parser.add_argument(
+        "--latency-spread", type=float, default=0.0, help="log-normal sigma around the median"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    app = build_app(args.name, models, dict(args.require_header))
+    latency = (args.latency_ms, args.latency_spread)
+    app = build_app(args.name, models, dict(args.require_header), latency)
     uvicorn.Server(server_config(app, args.host, args.port)).run()

@@ -1,0 +1,146 @@
+"""The canary and cost on a real candidate: a second LiteLLM beside the sandbox's
+(`up --candidate`), with gpt-backup rerouted to gamma and llama-solo priced three times higher
+(canary_setup.py); and the cost alert drill on the same sandbox. One candidate sandbox for the
+module; each run asserted several ways."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gonogo.waiting import poll
+from tests.commands import gonogo
+from tests.integration.canary_setup import (
+    REPRICED,
+    REROUTED,
+    canary_checklist,
+    candidate_sandbox,
+    changed_candidate,
+    checks_of,
+)
+
+pytestmark = pytest.mark.integration
+
+
+class Candidate:
+    def __init__(self, home: Path, env: dict[str, str], folder: Path) -> None:
+        self.home, self.env, self.folder = home, env, folder
+
+    def run(self, target: str, *args: str) -> dict[str, dict[str, object]]:
+        checklist = canary_checklist(self.folder / f"{target}.yaml", self.env, target)
+        run = gonogo(
+            "run",
+            "--checklist",
+            str(checklist),
+            "--stage",
+            "canary",
+            "--no-report",
+            *args,
+            home=self.home,
+            timeout=600,
+        )
+        assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+        return checks_of(run.stdout)
+
+    def slow_gamma(self, latency_ms: float) -> None:
+        url = self.env["GONOGO_PROVIDER_GAMMA_URL"]
+        httpx.put(f"{url}/admin/faults", json={"latency_ms": latency_ms}).raise_for_status()
+
+
+@pytest.fixture(scope="module")
+def candidate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Candidate]:
+    home = tmp_path_factory.mktemp("canary-home")
+    config = changed_candidate(home / "candidate.yaml")
+    with candidate_sandbox(home, config) as (box, env):
+        assert "candidate" in [status.name for status in box.status()]
+        yield Candidate(home, env, home)
+
+
+def test_unchanged_groups_go_repriced_group_no_go_on_cost_and_smoke_bounds_it(candidate):
+    checks = candidate.run("GONOGO_CANDIDATE_URL")
+    groups, price, smoke = checks["canary-groups"], checks["canary-price"], checks["smoke-cost"]
+    assert groups["outcome"] == "passed", groups["message"]
+    assert price["outcome"] == "failed"
+    assert f"{REPRICED} cost_per_request" in price["message"]
+    assert "+200 %" in price["message"]
+    assert "p=" in price["message"]
+    assert "error_rate" not in price["message"]
+    assert smoke["outcome"] == "failed"
+    assert "cost per request" in smoke["message"]
+    measured = {m["name"]: m for m in groups["measurements"]}
+    assert measured[f"{REROUTED} latency worse by"]["passed"] is True
+
+
+def test_a_group_200_ms_slower_is_no_go_naming_it_with_effect_and_p_value(candidate):
+    candidate.slow_gamma(200)
+    try:
+        checks = candidate.run("GONOGO_GATEWAY_URL", "-k", "canary-groups or smoke-cost")
+    finally:
+        candidate.slow_gamma(0)
+    groups = checks["canary-groups"]
+    assert groups["outcome"] == "failed"
+    # Latency, TTFT or both: on a busy machine one of them may only be inconclusive.
+    assert re.search(rf"{REROUTED} (latency|ttft): baseline", groups["message"]), groups["message"]
+    assert "p=" in groups["message"]
+    assert "worse by +" in groups["message"]
+    assert "gpt-primary" not in groups["message"]
+    assert checks["smoke-cost"]["outcome"] == "passed"  # the baseline's llama-solo is cheap
+
+
+def test_a_group_20_ms_slower_is_never_no_go(candidate):
+    candidate.slow_gamma(20)
+    try:
+        checks = candidate.run("GONOGO_GATEWAY_URL", "-k", "canary-groups")
+    finally:
+        candidate.slow_gamma(0)
+    groups = checks["canary-groups"]
+    assert groups["outcome"] in ("passed", "inconclusive"), groups["message"]
+    failed = [m["name"] for m in groups["measurements"] if m["passed"] is False]
+    assert failed == [], groups["message"]
+    if groups["outcome"] == "inconclusive":  # it says which metric and how many would tell
+        assert "not surely beyond the 10% margin" in groups["message"], groups["message"]
+
+
+def _cost_drill(candidate: Candidate) -> dict[str, object]:
+    run = gonogo(
+        "run",
+        "--stage",
+        "chaos",
+        "--no-report",
+        "-k",
+        "drill-cost-alert",
+        home=candidate.home,
+        timeout=300,
+    )
+    assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+    return checks_of(run.stdout)["drill-cost-alert"]
+
+
+def _rules_with(candidate: Candidate, metric: str) -> None:
+    """The sandbox Prometheus's rules, with the spend metric named `metric`, reloaded."""
+    rules = candidate.home / "sandbox" / "config" / "alert-rules.yml"
+    rules.write_text(re.sub(r"litellm_spend_\w+", metric, rules.read_text()))
+    prometheus = candidate.env["GONOGO_PROMETHEUS_URL"]
+    httpx.post(f"{prometheus}/-/reload", timeout=10).raise_for_status()
+
+    def loaded() -> bool:
+        groups = httpx.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
+        return any(metric in rule["query"] for group in groups for rule in group["rules"])
+
+    assert poll(loaded, timeout_s=10, interval_s=0.2)
+
+
+def test_cost_alert_drill_is_go_and_no_go_when_the_rule_misspells_the_metric(candidate):
+    drill = _cost_drill(candidate)
+    assert drill["outcome"] == "passed", drill["message"]
+    _rules_with(candidate, "litellm_spend_metrics_total")
+    try:
+        misspelled = _cost_drill(candidate)
+    finally:
+        _rules_with(candidate, "litellm_spend_metric_total")
+    assert misspelled["outcome"] == "failed"
+    assert "AICostHigh" in misspelled["message"]
