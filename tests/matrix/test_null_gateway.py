@@ -73,6 +73,10 @@ KIND_CASES = {
         "{id: chaos, kind: chaos, steady_state: [{model: chat, served_by: [chat]}],"
         " method: [{action: inject_faults, provider: alpha, latency_ms: 10}]}"
     ),
+    "canary": (
+        "{id: canary, kind: canary, baseline: {base_url: '@URL@', api_key_env: MATRIX_GATEWAY_KEY},"
+        " requests: 4, warmup: 0}"
+    ),
     "rollback_drill": (
         "{id: rollback_drill, kind: rollback_drill, files: [deployed.yaml], restart: 'true',"
         " change: {file: deployed.yaml, find: good, replace_with: bad}, detect_with: [smoke]}"
@@ -108,6 +112,7 @@ def test_every_registered_kind_has_a_case() -> None:
 
 def _target_folder(folder: Path, target: str, url: str) -> None:
     items = "".join(f"  - {KIND_CASES[kind]}\n" for kind in sorted(KIND_CASES))
+    items = items.replace("@URL@", url)  # the canary's baseline: the same null gateway
     checklist = TARGET.format(url=url, host_port=url.removeprefix("http://")) + items
     (folder / "checklist.yaml").write_text(checklist)
     (folder / "hostile.yaml").write_text(HOSTILE_FILES[target])
