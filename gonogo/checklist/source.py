@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from gonogo.checklist.reading import parse, read_text
 from gonogo.errors import ChecklistError
 
 Path_ = tuple[str | int, ...]
@@ -59,19 +60,8 @@ def dotted(path: Path_) -> str:
 
 
 def read_source(file: Path) -> Source:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ChecklistError(f"{file}: no such checklist file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ChecklistError(f"{file}: cannot read the checklist: {error}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        spot = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
-        raise ChecklistError(f"{file}:{spot} not valid YAML: {error.problem}") from None
+    """Read within bounds (see gonogo.checklist.reading): one ChecklistError line otherwise."""
+    node, data = parse(file, read_text(file))
     source = Source(file, data)
     if node is not None:
         _record_positions(source, node, ())
