@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from gonogo.clients.http import bounded_client, deadline
 from gonogo.control.journal import (
     CommandUndo,
     HttpUndo,
@@ -101,8 +102,8 @@ def _run_command(undo: CommandUndo) -> str:
 def _send_request(undo: HttpUndo) -> str:
     what = f"{undo.method.upper()} {_redact(undo.url)}"
     try:
-        with httpx.Client(trust_env=False, timeout=undo.timeout_s) as client:
-            response = client.request(undo.method.upper(), undo.url)
+        with deadline(undo.timeout_s), bounded_client(trust_env=False) as client:
+            response = client.request(undo.method.upper(), undo.url, timeout=undo.timeout_s)
     except httpx.TimeoutException:
         raise UndoError(f"undo: {what} got no answer within {undo.timeout_s:g} s") from None
     except httpx.HTTPError as error:

@@ -4,6 +4,7 @@ checklist claims, and leave it whole. Every test puts the sandbox back (fixture 
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,8 +44,15 @@ def whole(healthy: RunningSandbox) -> Iterator[RunningSandbox]:
 
 
 def test_the_drill_ends_go_and_prints_its_timeline(whole: RunningSandbox) -> None:
-    run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
-    assert run.returncode == 0, run.stdout + run.stderr
+    """... and `chaos restore` meanwhile refuses, naming the drill, which it leaves undisturbed."""
+    process = start_drill(whole.home, *PRIMARY_DOWN)
+    assert wait_until_acting(whole.home, process)
+    refused = restore(whole.home)
+    output, _ = process.communicate(timeout=180)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"belongs to a drill still running (pid {process.pid}, started " in refused.stderr
+    assert process.returncode == 0, output
+    run = subprocess.CompletedProcess(process.args, process.returncode, output, "")
     for step in (
         "stop sandbox/alpha",
         "fallback seen",
