@@ -53,3 +53,15 @@ def test_the_version_probe_is_unknown_within_its_deadline(trickle: str) -> None:
     started = time.monotonic()
     assert reported_version(Target(base_url=trickle, api_key_env="X"), {"X": "k"}, 1.0) is None
     assert time.monotonic() - started < 1 + SLACK_S  # both asks within one deadline
+
+
+def test_redis_ends_by_its_deadline(trickle: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gonogo.clients import redis as redis_client
+
+    monkeypatch.setattr(redis_client, "DEADLINE_S", 1.0)
+    monkeypatch.setattr(redis_client, "TIMEOUT_S", 30.0)  # no per-read timeout trips first
+    client = redis_client.RedisClient(trickle.replace("http://", "redis://"), None, None)
+    started = time.monotonic()
+    with pytest.raises(TargetError, match="no full answer within its 1 s deadline"):
+        client.ask("read its statistics", "INFO", "stats")
+    assert time.monotonic() - started < 1 + SLACK_S
