@@ -50,8 +50,11 @@ ASSIGNED = re.compile(
     """
 )
 _NAME_BEFORE = re.compile(r"[A-Za-z0-9_.\-]*$")
-# KEY=/etc/app/signing.key, ${KEY:-/etc/app/signing.key}: where a key lives, not the key.
-_FILE_PATH = re.compile(r"-?(?:~|\.{1,2})?/[A-Za-z0-9_.\-/]+")
+# KEY=/etc/app/signing.key, ${KEY:-/etc/app/signing.key}, PORTKEY := .portkey/lib/start.js:
+# where a key lives (or a name that ends in "key"), not the key.
+_FILE_PATH = re.compile(
+    r"-?(?:~|\.{1,2})?/[A-Za-z0-9_.@\-/]+|\.[A-Za-z0-9_.@\-]+/[A-Za-z0-9_.@\-/]+"
+)
 _DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 # Some detect-secrets patterns start with a lookbehind or a class and are tried at every
 # position: the slowest scans by far. Each is run only on the lines holding what any of its

@@ -11,10 +11,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def gonogo(
-    *args: str, cwd: Path = REPO, home: Path | None = None, timeout: float = 240
+    *args: str,
+    cwd: Path = REPO,
+    home: Path | None = None,
+    timeout: float = 240,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`gonogo ARGS` in `cwd`; with `home`, a GONOGO_HOME of its own, else the caller's."""
-    env = os.environ.copy()
+    env = {**os.environ, **(extra_env or {})}
     if home is not None:
         env["GONOGO_HOME"] = str(home)
         env.pop("GONOGO_CHECKLIST", None)
