@@ -6,7 +6,8 @@ import secrets
 import string
 
 import pytest
-from gonogo.checks.secret_patterns import fingerprint, scan
+
+from gonogo.secret_patterns import fingerprint, scan
 
 
 def token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
