@@ -34,7 +34,7 @@ REASONS = {
     "invalid-json": "plain: *not a chat completion*",
     "sse-garbage": "*streaming: *a stream event that is not JSON: 'garbage{{{'*",
     "sse-never-ends": "*streaming: *with content), and was not over at its 1 s deadline*",
-    "keep-alive-only": "*streaming: *no content in 0 chunks, no first token within its 0.5 s deadline*",
+    "keep-alive-only": "*streaming: *in 0 chunks, no first token within its 0.5 s deadline*",
     "20-mb-body": "plain: *answered 200 with a body over the 1.0 MB cap*",
     "redirect-loop": "plain: *got 307 after*",
     "empty-choices": 'plain: *not a chat completion: \'{"choices": []*',
