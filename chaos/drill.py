@@ -18,7 +18,7 @@ from gonogo.clients.alerting import AlertingClient
 from gonogo.context import CheckContext
 from gonogo.control.journal import Journal
 from gonogo.control.restore import RestoreReport, interruptible, restore_pending, shielded
-from gonogo.errors import CheckFailure, ChecklistError, GonogoError
+from gonogo.errors import CheckFailure, ChecklistError, GonogoError, Inconclusive
 from gonogo.timeline import Printer, Timeline
 from gonogo.waiting import poll
 
@@ -102,16 +102,19 @@ class Drill:
     def run(self) -> list[str]:
         """The findings (empty: the drill proved what it claims); errors raise."""
         timeout = self.ctx.timeout(self.spec)
-        before = steady_state_problems(
-            self.ctx.gateway, self.ctx.checklist, self.spec.steady_state, timeout
-        )
+        try:
+            before = steady_state_problems(
+                self.ctx.gateway, self.ctx.checklist, self.spec.steady_state, timeout
+            )
+        except Inconclusive as unknown:
+            raise Inconclusive(f"{self.spec.id}: {unknown}; nothing was changed") from None
         if before:
             raise CheckFailure(
                 f"{self.spec.id}: the steady state does not hold before the drill, nothing was "
                 f"changed: {'; '.join(before)}"
             )
         affected = self._affected()
-        if affected and not self._serves_itself(affected):
+        if affected and not self._serves_itself(affected, before=True):
             raise CheckFailure(
                 f"{self.spec.id}: {affected} is not served by itself before the drill, so its "
                 "outage would prove nothing; nothing was changed"
@@ -252,9 +255,16 @@ class Drill:
             self.timeline.mark("steady state back", "holds after the drill")
         return findings
 
-    def _serves_itself(self, model: str) -> bool:
+    def _serves_itself(self, model: str, before: bool = False) -> bool:
+        """True once `model` answers by itself, as gonogo.identity tells. Unknown is False, and
+        before the drill Inconclusive: an outage nobody can attribute would prove nothing."""
         reply = ask(self.ctx.gateway, model, self.ctx.timeout(self.spec))
-        return reply.ok and served_by(reply, model) == model
+        if not reply.ok:
+            return False
+        answerer = served_by(self.ctx.gateway, self.ctx.checklist, reply, model)
+        if before and not answerer.identified:
+            raise Inconclusive(f"{self.spec.id}: {answerer.evidence}; nothing was changed")
+        return answerer.group == model
 
     def _recovered(self) -> list[str]:
         model = self._affected()

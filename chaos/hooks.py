@@ -5,12 +5,14 @@ end of the session, whatever a drill of this session left in its journal
 from __future__ import annotations
 
 import contextlib
-
-import pytest
+from typing import TYPE_CHECKING
 
 from gonogo import live
 from gonogo.control.journal import Journal
 from gonogo.control.restore import journals_used, restore_pending
+
+if TYPE_CHECKING:
+    import pytest
 
 DRY_RUN = "gonogo_dry_run"
 

@@ -1,18 +1,18 @@
 """Requests that tell whether the gateway serves: steady-state probes and the drill's traffic.
 
-A chat answer is judged by LiteLLM's headers: `x-litellm-model-group` names the group that
-answered (the fallback's, when the gateway fell back) and `x-litellm-attempted-fallbacks` how
-many fallbacks it tried. The fallback counter is read from the gateway's own /metrics/.
+Who answered comes from gonogo.identity (LiteLLM's group header, else the providers'
+`identify:` rules); an answer nobody can attribute proves nothing. The fallback counter is read
+from the gateway's own /metrics/ where it has one (LiteLLM).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from gonogo.checklist import Checklist
 from gonogo.clients.gateway import ChatReply, GatewayClient
+from gonogo.errors import Inconclusive
+from gonogo.identity import Answerer, who_answered
 
 from .model import ChatProbe
 
@@ -24,8 +24,10 @@ def ask(gateway: GatewayClient, model: str, timeout_s: float) -> ChatReply:
     return gateway.chat(model, PROMPT, stream=False, max_tokens=4, timeout_s=timeout_s)
 
 
-def served_by(reply: ChatReply, asked: str) -> str:
-    return reply.headers.get("x-litellm-model-group") or asked
+def served_by(
+    gateway: GatewayClient, checklist: Checklist, reply: ChatReply, asked: str
+) -> Answerer:
+    return who_answered(reply.headers, checklist, asked, gateway.litellm)
 
 
 def allowed_groups(checklist: Checklist, probe: ChatProbe) -> list[str]:
@@ -42,9 +44,15 @@ def probe_problem(
     reply = ask(gateway, probe.model, timeout_s)
     if not reply.ok:
         return f"{probe.model}: expected 200 from {reply.request}, got {reply.observed}"
-    group, allowed = served_by(reply, probe.model), allowed_groups(checklist, probe)
-    if group not in allowed:
-        return f"{probe.model}: answered by {group}, expected one of {', '.join(allowed)}"
+    answerer, allowed = (
+        served_by(gateway, checklist, reply, probe.model),
+        allowed_groups(checklist, probe),
+    )
+    if not answerer.identified:
+        raise Inconclusive(f"{probe.model}: {answerer.evidence}")
+    if answerer.group not in allowed:
+        served = answerer.group or f"provider {answerer.provider}"
+        return f"{probe.model}: answered by {served}, expected one of {', '.join(allowed)}"
     return None
 
 
@@ -61,6 +69,8 @@ def fallback_count(gateway: GatewayClient) -> float | None:
     if reply.status != 200:
         return None
     total = None
+    from prometheus_client.parser import text_string_to_metric_families  # at use: ~20 ms
+
     for family in text_string_to_metric_families(reply.text):
         if family.name == FALLBACK_COUNTER:
             total = sum(s.value for s in family.samples if s.name.endswith("_total"))

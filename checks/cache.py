@@ -24,9 +24,15 @@ from gonogo.clients.gateway import CHAT_PATH
 from gonogo.clients.http import HttpTarget, Reply
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
 from gonogo.registry import check_kind
 
 from .gateway import GatewayRequest
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 if TYPE_CHECKING:  # redis-py costs ~0.3 s to import: only checks that use it pay for it
     from gonogo.clients.redis import RedisClient
@@ -37,6 +43,9 @@ FAKES = ("sandbox", "admin")  # provider controls that only gonogo's fake provid
 
 class CacheCheck(GatewayRequest):
     """Warm the cache, repeat, and judge the hit rate (hits, misses and rate measured)."""
+
+    def requires(self) -> tuple[str, ...]:
+        return ("cache",)
 
     model: str = Field(description="The model group whose answers are cached.")
     prompts: int = Field(2, ge=1, le=20, description="Distinct prompts the warm-up sends.")

@@ -10,7 +10,6 @@ answers rather than a quiet window.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from pydantic import Field, model_validator
@@ -113,6 +112,8 @@ def _send_traffic(spec: PrometheusGate, traffic: Traffic, ctx: CheckContext) -> 
             timeout_s=ctx.timeout(spec),
         )
         return reply.status
+
+    from concurrent.futures import ThreadPoolExecutor  # only a gate with traffic needs threads
 
     with ThreadPoolExecutor(traffic.concurrency) as pool:
         statuses = list(pool.map(ask, range(traffic.requests)))

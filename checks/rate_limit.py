@@ -33,6 +33,9 @@ ROOM_NEEDED_S = 3.0  # of the window left before starting, so the burst fits ins
 class RateLimitCheck(GatewayRequest):
     """Send requests until the first 429; it must come right past the limit."""
 
+    def requires(self) -> tuple[str, ...]:
+        return ("rate_limit",)
+
     model: str | None = Field(None, description="A model group: chat completions to it.")
     path: str | None = Field(None, description="Or a route of the gateway: requests to it.")
     method: Literal["GET", "POST"] = "GET"

@@ -21,12 +21,13 @@ from typing import Any
 import pytest
 
 from gonogo import hookspecs, registry
-from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage, load_checklist
+from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage
 from gonogo.context import CheckContext, TargetSession
 from gonogo.environment import target_env
 from gonogo.errors import CheckCrashed, ChecklistError, GonogoError, Inconclusive
 from gonogo.gate import MEASUREMENTS, OUTCOME, PROPERTY, Gate
 from gonogo.isolation import RunLock
+from gonogo.loader import load_checklist, missing_capabilities
 
 CHECKLISTS = pytest.StashKey[dict[Path, LoadedChecklist]]()
 SESSIONS = pytest.StashKey[dict[Path, TargetSession]]()
@@ -144,11 +145,14 @@ class CheckItem(pytest.Item):
             self.add_marker(stage.value)
         self.add_marker(spec.severity.value)
         self.extra_keyword_matches.add(spec.kind)  # so `-k smoke` finds every smoke check
+        assert isinstance(self.parent, ChecklistFile)
+        self.lacking = missing_capabilities(spec, self.parent.loaded.checklist.target)
         facts = {
             "kind": spec.kind,
             "severity": spec.severity.value,
             "stages": [stage.value for stage in spec.stages],
-            "inconclusive": spec.inconclusive,
+            # Only `unsupported: caveat` lets a check the target cannot run this far.
+            "inconclusive": "caveat" if self.lacking else spec.inconclusive,
         }
         self.user_properties.append((PROPERTY, facts))
         self._failure: AssertionError | None = None
@@ -166,6 +170,12 @@ class CheckItem(pytest.Item):
     def setup(self) -> None:
         """Everything that talks to the target happens here; see the module's docstring."""
         target = self.session_of_target
+        if self.lacking:
+            what = ", ".join(self.lacking)
+            self._failure = Inconclusive(
+                f"{self.name}: not supported by this target ({target.target.kind} lacks {what})"
+            )
+            return
         try:
             self._guard_production()
             self._run_alone_if_disruptive()

@@ -10,7 +10,6 @@ from gonogo.context import CheckContext
 from gonogo.errors import TargetError, ThresholdBreach
 from gonogo.registry import check_kind, checklist_section
 
-from .chart import draw_chart
 from .progress import LiveLine, progress_line, workers_option
 from .results import RunFigures, read_figures
 from .runner import (
@@ -62,7 +61,7 @@ def _run(spec: LoadScenario, settings: LoadSettings, ctx: CheckContext, run: Loc
         raise TargetError(f"load {spec.id}: the checklist gives no gateway URL (target.base_url)")
     config = locust_config(
         spec, settings, base_url, {**ctx.target.headers, **spec.headers},
-        litellm=ctx.target.kind == "litellm", progress=run.progress,
+        litellm=ctx.target.kind == "litellm", progress=run.progress, routes=ctx.gateway.routes,
     )  # fmt: skip
     env = {
         **os.environ,
@@ -138,6 +137,8 @@ def _keep_artifacts(
 ) -> None:
     summary = run.folder / "summary.json"
     summary.write_text(json.dumps(figures.summary(), indent=2), encoding="utf-8")
+    from .chart import draw_chart  # matplotlib: ~0.5 s of imports, only when drawing
+
     chart = draw_chart(run.history_csv(), run.folder / "chart.png", f"load {spec.id}")
     files = [
         ("summary (p50/p95/p99)", summary, "application/json"),

@@ -7,10 +7,8 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import httpx
-from httpx_sse import EventSource
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
 from gonogo.clients.http import (
@@ -28,9 +26,18 @@ from gonogo.clients.http import (
     seconds,
 )
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx_sse
+else:
+    httpx = lazy_module("httpx")
+    httpx_sse = lazy_module("httpx_sse")
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
+PORTKEY_CONFIG_HEADER = "x-portkey-config"
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ class ChatReply:
     content: str = ""
     usage: Mapping[str, Any] | None = None
     ttft_s: float | None = None  # streaming: time to the first content token
-    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    headers: httpx.Headers = field(default_factory=lambda: httpx.Headers())
     problem: str | None = None  # set when the answer is not a usable completion
     streamed: bool = False
 
@@ -69,6 +76,7 @@ class GatewayClient(HttpTarget):
         litellm: bool = True,
         headers: Mapping[str, str] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        routes: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__(
             "gateway",
@@ -79,6 +87,12 @@ class GatewayClient(HttpTarget):
             max_body_bytes=max_body_bytes,
         )
         self.litellm = litellm
+        # Per model group, headers that route it (Portkey: its config as x-portkey-config).
+        self.routes = dict(routes or {})
+
+    def route(self, group: str | None) -> dict[str, str]:
+        """The headers that route a request for `group` (none for most gateways)."""
+        return dict(self.routes.get(group or "", {}))
 
     @classmethod
     def for_target(cls, target: Target, env: Mapping[str, str]) -> GatewayClient:
@@ -91,12 +105,17 @@ class GatewayClient(HttpTarget):
             litellm=target.kind == "litellm",
             headers=target.headers,
             max_body_bytes=target.max_body_bytes,
+            routes=portkey_routes(target.portkey_config) if target.portkey_config else None,
         )
 
     def model_ids(
-        self, timeout_s: float | None = None, headers: Mapping[str, str] | None = None
+        self,
+        timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        group: str | None = None,
     ) -> tuple[Reply, list[str]]:
-        """GET /v1/models and the ids it lists (empty when the answer is unusable)."""
+        """GET /v1/models (routed as `group`) and the ids it lists (empty when unusable)."""
+        headers = {**self.route(group), **(headers or {})}
         reply = self.request("GET", MODELS_PATH, timeout_s=timeout_s, headers=headers)
         if reply.status != 200:
             return reply, []
@@ -126,6 +145,7 @@ class GatewayClient(HttpTarget):
         first token within `first_token_s` and each next one within as long again (default:
         the whole timeout); comments and keep-alives do not count."""
         body = {**self._chat_body(model, prompt, max_tokens, cached), **(extra or {})}
+        headers = {**self.route(model), **(headers or {})}
         if stream:
             total = timeout_s or self.timeout_s
             gap = min(first_token_s or total, total)
@@ -176,7 +196,7 @@ class GatewayClient(HttpTarget):
             if "text/event-stream" not in response.headers.get("content-type", ""):
                 return answered(f"not an event stream: {excerpt(self._text(response))!r}")
             cap_body(response, self.max_body_bytes)
-            problem = stream.read(EventSource(response), clock)
+            problem = stream.read(httpx_sse.EventSource(response), clock)
         except BodyTooBig as big:
             problem = stream.unfinished(f"then more than the {body_size(self.max_body_bytes)} cap")
             problem += f" ({body_size(big.read)} or more)"
@@ -189,6 +209,30 @@ class GatewayClient(HttpTarget):
     def _text(self, response: httpx.Response) -> str:
         body = read_capped(response, self.max_body_bytes)
         return body.decode(response.encoding or "utf-8", errors="replace")
+
+
+def portkey_routes(path: str) -> dict[str, dict[str, str]]:
+    """Each group's Portkey config from a JSON file of {group: config}, as a routing header."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise TargetError(f"target.portkey_config: cannot read {path} ({error})") from None
+    if not isinstance(document, dict) or not all(isinstance(v, dict) for v in document.values()):
+        raise TargetError(f"target.portkey_config: {path} is not an object of configs by group")
+    return {
+        group: {PORTKEY_CONFIG_HEADER: json.dumps(config, separators=(",", ":"))}
+        for group, config in document.items()
+    }
+
+
+def portkey_upstream_model(routes: Mapping[str, str]) -> str | None:
+    """The model a Portkey config's first target asks for (what its /v1/models lists)."""
+    try:
+        config = json.loads(routes[PORTKEY_CONFIG_HEADER])
+        first = config["targets"][0] if "targets" in config else config
+        return str(first["override_params"]["model"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 def _judge_completion(reply: Reply) -> ChatReply:
@@ -219,7 +263,7 @@ class _StreamSoFar:
     chunks: int = 0
     finish_reason: str | None = None
 
-    def read(self, source: EventSource, clock: Deadline) -> str | None:
+    def read(self, source: httpx_sse.EventSource, clock: Deadline) -> str | None:
         """Read to [DONE]; the problem found, or None for a stream that ended properly. Each
         content token moves the deadline of the next one; nothing else does."""
         for event in source.iter_sse():

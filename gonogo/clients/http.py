@@ -13,18 +13,23 @@ it: headers and body, however slowly they trickle, end by the deadline. A body i
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpcore
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 EXCERPT = 120  # characters of a body quoted in a message
 MAX_BODY_BYTES = 1024 * 1024
@@ -75,65 +80,15 @@ def _within(seconds: float) -> Iterator[Deadline]:
         yield clock
 
 
-def _clip(timeout: float | None, expired: type[Exception]) -> float | None:
-    clock = _DEADLINE.get()
-    if clock is None:
-        return timeout
-    left = clock.at - time.monotonic()
-    if left <= 0:
-        raise expired("the deadline passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _BoundedStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clip(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clip(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        clipped = _clip(timeout, httpcore.ConnectTimeout)
-        return _BoundedStream(self._inner.start_tls(ssl_context, server_hostname, clipped))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _BoundedBackend(httpcore.SyncBackend):
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        clipped = _clip(timeout, httpcore.ConnectTimeout)
-        return _BoundedStream(
-            super().connect_tcp(host, port, clipped, local_address, socket_options)
-        )
-
-
-class _BoundedTransport(httpx.HTTPTransport):
-    def __init__(self) -> None:
-        super().__init__()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_BoundedBackend()
-        )
+def current_deadline() -> Deadline | None:
+    return _DEADLINE.get()
 
 
 def bounded_client(**options: Any) -> httpx.Client:
     """An httpx.Client whose every connect, write and read keeps the current `deadline`."""
-    return httpx.Client(transport=_BoundedTransport(), **options)
+    from gonogo.clients.bounded import BoundedTransport
+
+    return httpx.Client(transport=BoundedTransport(), **options)
 
 
 class BodyTooBig(Exception):
@@ -142,29 +97,15 @@ class BodyTooBig(Exception):
         self.read = read
 
 
-class _CappedBody(httpx.SyncByteStream):
-    def __init__(self, inner: Any, cap: int) -> None:
-        self._inner, self._cap = inner, cap
-
-    def __iter__(self) -> Iterator[bytes]:
-        size = 0
-        for chunk in self._inner:
-            size += len(chunk)
-            if size > self._cap:
-                raise BodyTooBig(size)
-            yield chunk
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 def cap_body(response: httpx.Response, cap: int) -> None:
     """From now on, reading more than `cap` bytes of the body raises BodyTooBig (at once, if
     the answer says it is bigger): memory stays bounded whatever the target sends."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise BodyTooBig(int(declared))
-    response.stream = _CappedBody(response.stream, cap)
+    from gonogo.clients.bounded import CappedBody
+
+    response.stream = CappedBody(response.stream, cap)
 
 
 def read_capped(response: httpx.Response, cap: int) -> bytes:
@@ -184,7 +125,7 @@ class Reply:
     request: str  # "GET /health/readiness"
     elapsed_s: float
     status: int | None = None
-    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    headers: httpx.Headers = field(default_factory=lambda: httpx.Headers())
     text: str = ""
     problem: str | None = None
 
@@ -203,6 +144,13 @@ class Reply:
             raise CheckFailure(
                 f"expected a JSON body from {self.request}, got {excerpt(self.text)!r}"
             ) from None
+
+
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The one TLS context of the process's httpx clients: each new one would load the CA
+    bundle again (~50 ms of CPU)."""
+    return httpx.create_ssl_context()
 
 
 def seconds(value: float) -> str:

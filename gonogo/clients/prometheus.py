@@ -91,6 +91,8 @@ class PrometheusClient:
 
     def query(self, promql: str) -> list[Sample]:
         """The instant value of `promql`: one Sample per series (a scalar is one Sample)."""
+        from prometheus_api_client.exceptions import PrometheusApiClientException
+
         try:
             result = self._api.custom_query(promql, timeout=self.timeout_s)
         except PrometheusApiClientException as refused:

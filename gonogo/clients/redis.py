@@ -11,12 +11,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import redis
 
 from gonogo.checklist import Target
 from gonogo.errors import TargetError
+
+if TYPE_CHECKING:
+    import redis
 
 TIMEOUT_S = 3.0
 DEADLINE_S = 5.0  # for a whole command: sent, answered and read
@@ -27,6 +29,8 @@ class RedisClient:
         parts = urlsplit(url)
         self.where = f"Redis at {parts.hostname}:{parts.port or 6379}"
         self._password_env = password_env
+        import redis  # ~70 ms of imports: only for a check that asks Redis
+
         self._redis = redis.Redis.from_url(
             url,
             password=password,
@@ -53,6 +57,8 @@ class RedisClient:
     def ask(self, what: str, *args: str) -> object:
         """Run one command within DEADLINE_S; refusal, unreachability and lateness are
         TargetErrors naming Redis."""
+        import redis
+
         try:
             return self._within_deadline(what, partial(self._redis.execute_command, *args))
         except redis.AuthenticationError:

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-
-import httpx
+from typing import TYPE_CHECKING
 
 from gonogo.checklist import Target
 from gonogo.clients.http import BodyTooBig, bounded_client, deadline, read_capped
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 READINESS_PATH = "/health/readiness"
 VERSION_HEADERS = ("x-litellm-version", "x-gateway-version")

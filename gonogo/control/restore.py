@@ -21,14 +21,9 @@ from pathlib import Path
 from types import FrameType
 
 from gonogo.control.journal import (
-    CommandUndo,
-    HttpUndo,
     Journal,
     JournalBusy,
     JournalEntry,
-    RestoreFileUndo,
-    SandboxRestartUndo,
-    SandboxStartUndo,
     Undo,
 )
 from gonogo.control.undo import UndoError, apply_undo
@@ -76,16 +71,7 @@ class RestoreReport:
 
 def describe_undo(undo: Undo) -> str:
     """What an undo will do, in words, for plans and restore messages."""
-    if isinstance(undo, SandboxStartUndo):
-        return f"start sandbox component {undo.component}"
-    if isinstance(undo, SandboxRestartUndo):
-        return f"restart sandbox component {undo.component}"
-    if isinstance(undo, CommandUndo):
-        return f"run `{undo.command}`"
-    if isinstance(undo, HttpUndo):
-        return f"{undo.method} {undo.url}"
-    assert isinstance(undo, RestoreFileUndo)
-    return f"restore {undo.path} from its backup"
+    return undo.describe()
 
 
 def refuse_if_pending(journal: Journal) -> None:

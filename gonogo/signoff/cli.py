@@ -18,8 +18,6 @@ import click
 from gonogo.errors import GonogoError
 from gonogo.reporting import build_report
 from gonogo.results import finished_run, latest_run
-from gonogo.signoff import document, keys
-from gonogo.signoff.verify import verify
 
 T = TypeVar("T")
 OK, MISMATCH, BAD_INPUT = 0, 1, 4
@@ -56,6 +54,8 @@ def signoff(
 ) -> None:
     """Sign a finished run's verdict: signoff.json and signoff.md in RESULTS (default: the
     latest run). A NO-GO can be signed; it stays a NO-GO (exit 1)."""
+    from gonogo.signoff import document, keys  # cryptography: for these commands alone
+
     folder = _results_or_latest(results)
     run = _or_exit(lambda: finished_run(folder))
     private = _or_exit(lambda: keys.load_private(key or keys.default_key()))
@@ -79,6 +79,8 @@ def signoff(
 @click.option("--force", is_flag=True, help="Replace an existing key.")
 def keygen(out: Path | None, force: bool) -> None:
     """Make an Ed25519 key pair for sign-offs: FILE (mode 0600) and FILE.pub."""
+    from gonogo.signoff import keys
+
     private, public = _or_exit(lambda: keys.generate(out or keys.default_key(), force=force))
     fingerprint = keys.fingerprint(keys.load_public(public))
     click.echo(f"private key: {private} (mode 0600, keep it to yourself)")
@@ -93,6 +95,9 @@ def keygen(out: Path | None, force: bool) -> None:
 def verify_signoff(key: Path | None, results: Path) -> None:
     """Check RESULTS' sign-off: signature, every field, every file of the manifest, and files
     added since. Exit 0 if all match, 1 naming each mismatch."""
+    from gonogo.signoff import document, keys
+    from gonogo.signoff.verify import verify
+
     trusted = _or_exit(lambda: keys.load_public(key)) if key else None
     check = _or_exit(lambda: verify(results, trusted))
     for problem in check.problems:

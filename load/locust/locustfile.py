@@ -87,6 +87,10 @@ class LLMUser(FastHttpUser):
     models: ClassVar[list[str]] = [name for name, _ in CONFIG.get("models", [["model", 1]])]
     weights: ClassVar[list[int]] = [weight for _, weight in CONFIG.get("models", [["model", 1]])]
     request_headers = _headers()
+    # A gateway routed per group (Portkey) takes the group's route headers as well.
+    headers_by_model: ClassVar[dict[str, dict[str, str]]] = {
+        model: {**_headers(), **route} for model, route in CONFIG.get("routes", {}).items()
+    }
     bodies = _bodies()
 
     @task
@@ -102,7 +106,7 @@ class LLMUser(FastHttpUser):
         return self.client.post(
             PATH,
             data=body,
-            headers=self.request_headers,
+            headers=self.headers_by_model.get(name.removesuffix(" stream"), self.request_headers),
             name=name,
             catch_response=True,
             stream=stream,

@@ -4,6 +4,7 @@ of gonogo's fake providers. Nothing here is mocked."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,7 @@ def test_plain_pytest_with_markers_and_two_workers(healthy: RunningSandbox, tmp_
             f"--junitxml={junit}",
         ],
         cwd=REPO,
+        env={**os.environ, **healthy.env},  # a bare pytest: the sandbox's values, exported
         text=True,
         capture_output=True,
         timeout=240,

@@ -13,7 +13,8 @@ from gonogo.load.results import read_figures
 from gonogo.load.runner import LocustRun, locust_commands, locust_config
 from gonogo.load.spec import LoadScenario, LoadSettings
 
-from gonogo.checklist import Stage, load_checklist
+from gonogo.checklist import Stage
+from gonogo.loader import load_checklist
 from tests.commands import REPO
 
 SANDBOX_ENV = {
