@@ -19,6 +19,7 @@ target:
   base_url: {url}
   api_key_env: FAKE_GATEWAY_KEY
   timeout_s: 1
+  supports: [chat, models, auth]
 models:
   - {{name: chat}}
 checks:
