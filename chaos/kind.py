@@ -19,7 +19,7 @@ from .model import ChaosExperiment, ChaosSettings
 checklist_section("chaos", ChaosSettings)
 
 
-@check_kind("chaos", ChaosExperiment, disruptive=True)
+@check_kind("chaos", ChaosExperiment, disruptive=True, plans=True)
 def drill_proves_resilience(spec: ChaosExperiment, ctx: CheckContext) -> None:
     """The outage is survived as the checklist claims (fallback or clean failure, alerts fired
     and delivered, nothing else hurt), and everything is back afterwards."""

@@ -1,6 +1,7 @@
 """The `gonogo` command: run a checklist as a gate, manage the sandbox, print the schema, sign.
 
-Exit codes: 0 GO (also GO WITH CAVEATS), 1 NO-GO, 4 a checklist or usage error.
+Exit codes: 0 GO (also GO WITH CAVEATS), 1 NO-GO, 2 interrupted (SIGINT or SIGTERM: a NO-GO
+naming the check that ran and those not reached), 4 a checklist or usage error, 6 a dry run.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import functools
 import json
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,7 +35,9 @@ from gonogo.loader import load_checklist, registered_checklist_model
 from gonogo.redaction import SECRET_NAME
 from gonogo.reporting import build_report
 from gonogo.resources import default_checklist_file
+from gonogo.results import VERDICT, RunInProgress
 from gonogo.signoff.cli import COMMANDS as SIGNOFF_COMMANDS
+from gonogo.verdict import decide
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-GO, NO_GO, USAGE = 0, 1, 4
+GO, NO_GO, INTERRUPTED, USAGE, DRY_RUN = 0, 1, 2, 4, 6
 NO_TESTS_RAN = 5  # pytest's code
 STAGES = [stage.value for stage in Stage]
 SANDBOX_CHECKLIST = "checklist.yaml"
@@ -146,6 +150,9 @@ for _command in [*SIGNOFF_COMMANDS, init_command]:
     help="Allow checks that change the world (chaos, load) against a production target.",
 )
 @click.option("--no-report", is_flag=True, help="Skip the HTML report (gonogo report builds it).")
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan of every selected check, run none (exit 6)."
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(
     stage: str,
@@ -153,30 +160,59 @@ def run(
     results: Path | None,
     disrupt_production: bool,
     no_report: bool,
+    dry_run: bool,
     pytest_args: tuple[str, ...],
 ) -> None:
-    """Run the checklist's checks and decide: exit 0 GO, 1 NO-GO, 4 checklist or usage error.
+    """Run the checklist's checks and decide: exit 0 GO, 1 NO-GO, 2 interrupted, 4 checklist
+    or usage error, 6 dry run (a plan, not a verdict).
 
     Arguments after the options go to pytest as they are (-k smoke, -n 2, -x, ...).
     """
-    import pytest
+    from gonogo.control.restore import raise_terminated
 
     file = checklist or default_checklist()
     loaded = _load_or_exit(file)
     results = results or runs_dir() / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    _out().print(
-        f"gonogo: checking [bold]{loaded.checklist.target.name}[/] "
-        f"({loaded.checklist.target.environment}) with {file}, stage {stage}"
-    )
     args = _pytest_args(file, _marker_expression(stage), results)
     if disrupt_production:
         args.append("--gonogo-disrupt-production")
-    code = pytest.main([*args, *pytest_args])
+    if dry_run:
+        args.append("--gonogo-dry-run")
+    signal.signal(signal.SIGTERM, raise_terminated)  # a stop is a NO-GO with a verdict
+    target = loaded.checklist.target
+    headline = f"gonogo: checking [bold]{target.name}[/] ({target.environment}) with {file}"
+    code = _pytest_main(f"{headline}, stage {stage}", [*args, *pytest_args], results)
     _say_which_sandbox_parts_are_down(loaded)
-    status = _report(int(code), results)
+    status = _report(code, results)
     if not no_report and (results / "verdict.json").exists():
         build_report(results)
     sys.exit(status)
+
+
+def _pytest_main(headline: str, args: list[str], results: Path) -> int:
+    """pytest's exit code; a stop that came before pytest's session could catch it (or
+    while pytest was starting) still leaves a NO-GO verdict, and no lock."""
+    import pytest
+
+    from gonogo.control.restore import Terminated
+
+    try:
+        _out().print(headline)
+        code = int(pytest.main(args))
+    except KeyboardInterrupt as stop:
+        code = INTERRUPTED
+        why = "SIGTERM" if isinstance(stop, Terminated) else "SIGINT (Ctrl-C)"
+        _verdict_if_missing(results, f"interrupted by {why}")
+    if code == INTERRUPTED:
+        _verdict_if_missing(results, "interrupted")
+    return code
+
+
+def _verdict_if_missing(results: Path, stopped: str) -> None:
+    """A run stopped while pytest was still starting: say NO-GO all the same, lock released."""
+    if not (results / VERDICT).exists():
+        decide([], stopped=stopped).write(results)
+    RunInProgress(results).release()
 
 
 def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:
@@ -229,11 +265,20 @@ def _report(code: int, results: Path) -> int:
     if not verdict_file.exists():
         _err().print(f"gonogo: NO-GO: the run ended before a verdict (pytest exit {code})")
         return NO_GO
-    verdict = json.loads(verdict_file.read_text())
-    style = {"GO": "bold green", "NO-GO": "bold red"}.get(verdict["decision"], "bold yellow")
-    _out().print(f"\n[{style}]{verdict['decision']}[/] - {verdict['reason']}", soft_wrap=True)
+    decision = json.loads(verdict_file.read_text())
+    style = {"GO": "bold green", "NO-GO": "bold red"}.get(decision["decision"], "bold yellow")
+    _out().print(f"\n[{style}]{decision['decision']}[/] - {decision['reason']}", soft_wrap=True)
     _out().print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)", soft_wrap=True)
-    return NO_GO if verdict["decision"] == "NO-GO" else GO
+    return _exit_code(code, decision["decision"])
+
+
+def _exit_code(code: int, decision: str) -> int:
+    """GO only when pytest ended cleanly and the verdict says so; anything else is not a pass."""
+    if code == INTERRUPTED:
+        return INTERRUPTED
+    if code == DRY_RUN and decision == "DRY-RUN":
+        return DRY_RUN
+    return GO if code == GO and decision in ("GO", "GO WITH CAVEATS") else NO_GO
 
 
 @main.command()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,9 @@ class TargetSession:
     loaded: LoadedChecklist
     env: Mapping[str, str]
     redact: Redactor = field(init=False)
+    # Wall clock of this run's first check of the target: windows of evidence start here, so
+    # that no verdict depends on what an earlier run did (checks/prometheus.py $__run_window).
+    started: float = field(default_factory=time.time, init=False)
     _clients: dict[type[Any], Any] = field(default_factory=dict, init=False)
     _reachable: set[str] = field(default_factory=set, init=False)
     _making: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

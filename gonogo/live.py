@@ -38,5 +38,7 @@ def say(line: str) -> None:
             writer = config.get_terminal_writer()
         except (AssertionError, AttributeError):  # no terminal reporter (an xdist worker)
             return
+        if writer.width_of_current_line:  # pytest's progress letters: start a line of our own
+            writer.line("")
         writer.line(line)
         writer.flush()

@@ -62,6 +62,9 @@ class CheckKind:
     # Changes the world (stops a process, injects a fault, sends load): it runs alone, never
     # beside another check, and against a production target only when explicitly allowed.
     disruptive: bool = False
+    # Handles a dry run itself: prints its plan and skips, touching nothing. Other kinds are
+    # not called at all in a dry run.
+    plans: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ _plugins: list[ModuleType] = []
 
 
 def check_kind(
-    name: str, spec: type[Spec], *, disruptive: bool = False
+    name: str, spec: type[Spec], *, disruptive: bool = False, plans: bool = False
 ) -> Callable[[CheckFunction[Spec]], CheckFunction[Spec]]:
     """Register the decorated function as the check of kind `name`."""
 
@@ -103,7 +106,7 @@ def check_kind(
             __doc__=spec.__doc__,
             kind=(_literal(name), ...),
         )
-        _kinds[name] = CheckKind(name, tagged, function, disruptive)
+        _kinds[name] = CheckKind(name, tagged, function, disruptive, plans)
         return function
 
     return register

@@ -91,7 +91,12 @@ def locust_config(
     """The locustfile's settings (no API key: that goes in its own variable); `routes` are
     per-model headers that route a group (Portkey's x-portkey-config)."""
     mix = spec.mix
-    bounds = spec.thresholds.model_dump(exclude_none=True) if spec.abort_on_breach else {}
+    thresholds = spec.thresholds
+    bounds = (
+        {**thresholds.model_dump(exclude_none=True), "error_rate": thresholds.max_error_rate()}
+        if spec.abort_on_breach
+        else {}
+    )
     return {
         "base_url": base_url,
         "headers": dict(headers),

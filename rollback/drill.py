@@ -38,7 +38,7 @@ from .model import RollbackDrill
 CHECK_INTERVAL_S = 0.5
 
 
-@check_kind("rollback_drill", RollbackDrill, disruptive=True)
+@check_kind("rollback_drill", RollbackDrill, disruptive=True, plans=True)
 def bad_deploy_is_rolled_back(spec: RollbackDrill, ctx: CheckContext) -> None:
     """The post-deploy checks catch the bad change, and the rollback restores health and
     every file's exact content, within the checklist's bounds."""

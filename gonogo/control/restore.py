@@ -119,6 +119,11 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM handler: stop the way Ctrl-C does, so `finally` clauses run."""
+    raise Terminated(f"signal {signal.Signals(signum).name}")
+
+
 @contextmanager
 def interruptible() -> Iterator[None]:
     """SIGTERM raises Terminated in the main thread while the block runs (Ctrl-C already
@@ -126,11 +131,7 @@ def interruptible() -> Iterator[None]:
     if not _in_main_thread():
         yield
         return
-
-    def terminate(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(f"signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         yield
     finally:

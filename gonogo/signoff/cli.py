@@ -1,7 +1,8 @@
 """`gonogo signoff`, `gonogo keygen`, `gonogo verify-signoff`.
 
 Exit codes: signoff 0 when the signed verdict is GO or GO WITH CAVEATS, 1 when it is a NO-GO
-(signed all the same, so `gonogo signoff && deploy` never deploys a NO-GO); verify-signoff 0 when
+(signed all the same, so `gonogo signoff && deploy` never deploys a NO-GO); a dry run's folder
+is refused (4): a plan is no verdict. verify-signoff 0 when
 everything matches, 1 naming each mismatch; 4 for bad input (missing or foreign folder, run in
 progress, a key that is not Ed25519, a corrupted signoff.json), in one sentence.
 """
@@ -21,6 +22,7 @@ from gonogo.results import finished_run, latest_run
 
 T = TypeVar("T")
 OK, MISMATCH, BAD_INPUT = 0, 1, 4
+SIGNED_PASS = ("GO", "GO WITH CAVEATS")  # any other verdict, signed, still exits 1
 RESULTS = click.argument("results", required=False, type=click.Path(path_type=Path))
 
 
@@ -58,6 +60,9 @@ def signoff(
 
     folder = _results_or_latest(results)
     run = _or_exit(lambda: finished_run(folder))
+    if run.verdict["decision"] == "DRY-RUN":
+        click.echo(f"gonogo: {folder}: a dry run checked nothing: no verdict to sign", err=True)
+        sys.exit(BAD_INPUT)
     private = _or_exit(lambda: keys.load_private(key or keys.default_key()))
     signer = document.Signer(name.strip(), role.strip(), note.strip())
     if not signer.name or not signer.role:
@@ -69,7 +74,7 @@ def signoff(
     click.echo(f"sign-off: {as_json} and {as_md} ({len(signed['manifest'])} files in the manifest)")
     if not no_report:
         build_report(folder)
-    sys.exit(MISMATCH if signed["verdict"] == "NO-GO" else OK)
+    sys.exit(OK if signed["verdict"] in SIGNED_PASS else MISMATCH)
 
 
 @click.command()

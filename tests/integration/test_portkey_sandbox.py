@@ -119,3 +119,36 @@ def test_proofs_with_no_identity_to_go_by_are_inconclusive(
     }
     assert "who answered is unknown" in str(verdict["output"])
     assert "nothing was changed" in str(verdict["output"])
+
+
+def test_a_checklist_init_writes_from_portkeys_routing_is_a_real_gate(
+    portkey: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """`gonogo init --from portkey` on the sandbox's routing file: GO on the healthy Portkey
+    sandbox (every stage, drills included), NO-GO naming the smoke check with alpha stopped."""
+    home, env = portkey
+    written = tmp_path / "checklist.yaml"
+    made = gonogo("init", "--from", "portkey", "sandbox/portkey.json", "--control", "sandbox",
+                  "--rules", "sandbox/alert-rules.yml", "--out", str(written))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    # The routing file's ${ALPHA_URL} stay variables in the checklist: the sandbox's values.
+    urls = {
+        f"{p.upper()}_URL": env[f"GONOGO_PROVIDER_{p.upper()}_URL"]
+        for p in ("alpha", "beta", "gamma")
+    }
+    run = gonogo("run", "--checklist", str(written), "--results", str(tmp_path / "all"),
+                 "--no-report", home=home, extra_env=urls, timeout=400)  # fmt: skip
+    verdict = json.loads((tmp_path / "all" / "verdict.json").read_text())
+    assert verdict["decision"] == "GO", run.stdout[-3000:]
+    assert {"smoke-gpt-primary", "fallback-gpt-primary", "load-normal", "drill-alpha-down"} <= set(
+        _outcomes(verdict)
+    )
+    box = Sandbox(home / "sandbox")
+    assert box.stop_component("alpha")
+    try:
+        stopped = gonogo("run", "--checklist", str(written), "--stage", "postdeploy",
+                         "--no-report", home=home, extra_env=urls)  # fmt: skip
+    finally:
+        assert box.start_component("alpha")
+    assert stopped.returncode == 1, stopped.stdout[-3000:]
+    assert "smoke-gpt-primary" in stopped.stdout.split("NO-GO", 1)[1]
