@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from gonogo.control.journal import Journal
+from gonogo.control.journal import Journal, JournalBusy
 from gonogo.control.restore import default_journal, restore_pending
 from gonogo.environment import target_env
 from gonogo.errors import ChecklistError, GonogoError
@@ -40,16 +40,23 @@ command(chaos)
     metavar="FILE",
     help="Default: $GONOGO_HOME/chaos/journal.json (the chaos: section may name another).",
 )
-def restore(journal: Path | None) -> None:
-    """Undo every action a drill applied and did not undo (after a crash or kill -9)."""
+@click.option(
+    "--force", is_flag=True, help="Undo even while the drill that owns the journal still runs."
+)
+def restore(journal: Path | None, force: bool) -> None:
+    """Undo every action a drill applied and did not undo (after a crash or kill -9); refuses
+    while the drill that wrote them is still running, naming it, unless --force."""
     book = Journal(journal or default_journal())
     try:
+        owner = None if force else book.live_owner()
+        if owner is not None:
+            raise JournalBusy(f"chaos: {book.busy_message(owner)}, or pass --force")
         pending = book.pending()
         if not pending:
             click.echo(f"chaos: nothing to restore ({book.path})")
             return
         click.echo(f"chaos: {len(pending)} action(s) to undo from {book.path}")
-        report = restore_pending(book, click.echo)
+        report = restore_pending(book, click.echo, force=force)
     except GonogoError as error:
         click.echo(str(error), err=True)
         sys.exit(LEFT_OVER)

@@ -36,14 +36,15 @@ def drill_proves_resilience(spec: ChaosExperiment, ctx: CheckContext) -> None:
         import pytest  # loaded already in a run; not when the suite registers
 
         pytest.skip(f"dry run: {len(steps)} step(s) planned, nothing touched")
-    refuse_if_pending(journal)
-    remember_journal(journal.path)
-    timeline = Timeline(spec.id, live.say)
-    drill = Drill(spec, ctx, settings, journal, steps, watches, timeline, live.say)
-    try:
-        findings = drill.run()
-    finally:
-        document = timeline.write(ctx.artifacts() / "timeline.json", {"plan": plan})
-        ctx.attach_file("timeline", document, "application/json")
+    with journal.owned():  # no one replays it under us; a second drill is refused, named
+        refuse_if_pending(journal)
+        remember_journal(journal.path)
+        timeline = Timeline(spec.id, live.say)
+        drill = Drill(spec, ctx, settings, journal, steps, watches, timeline, live.say)
+        try:
+            findings = drill.run()
+        finally:
+            document = timeline.write(ctx.artifacts() / "timeline.json", {"plan": plan})
+            ctx.attach_file("timeline", document, "application/json")
     if findings:
         raise CheckFailure(f"{spec.id}: " + "; ".join(findings))

@@ -83,6 +83,8 @@ def model_routes_need_a_key(spec: AuthCheck, ctx: CheckContext) -> None:
                     f"{reply.request} with {label}: answered {reply.status} but with {served}, "
                     f"not a refusal: {excerpt(reply.text)!r}"
                 )
+            if reply.status is None and "deadline" in (reply.observed or ""):
+                raise CheckFailure("auth: " + "; ".join(problems))  # the rest would wait too
     for path in spec.public:
         reply = ctx.gateway.request("GET", path, auth=False, timeout_s=ctx.timeout(spec))
         if reply.status != 200:

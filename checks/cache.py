@@ -25,7 +25,7 @@ from pydantic import Field
 from gonogo.checklist import Checklist
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import CHAT_PATH
-from gonogo.clients.http import Reply, tls
+from gonogo.clients.http import HttpTarget, Reply
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
 from gonogo.lazy import lazy_module
@@ -211,10 +211,11 @@ def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
     fake = provider is not None and provider.control is not None and provider.control.kind in FAKES
     if not fake or provider is None or provider.base_url is None:
         return None
+    fake_provider = HttpTarget(provider.name, provider.base_url, timeout_s=ctx.timeout(spec))
     try:
-        stats = httpx.get(
-            f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec), verify=tls()
-        )
-        return float(stats.json()["requests"]) if stats.status_code == 200 else None
-    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        stats = fake_provider.request("GET", "/admin/stats", auth=False)
+        return float(json.loads(stats.text)["requests"]) if stats.status == 200 else None
+    except (TargetError, ValueError, KeyError, TypeError):
         return None  # no counter to read: the gateway's word alone
+    finally:
+        fake_provider.close()

@@ -171,6 +171,7 @@ def _ask(
             max_tokens=spec.max_tokens,
             timeout_s=limit,
             headers=spec.headers,
+            first_token_s=spec.max_ttft_s,
         )
         label = mode if spec.requests == 1 else f"{mode} #{number}"
         ctx.attach(f"{label} answer", _evidence(reply))

@@ -29,7 +29,7 @@ from gonogo.environment import (
     sandbox_values,
     target_env,
 )
-from gonogo.errors import ChecklistError
+from gonogo.errors import ChecklistError, GonogoError
 from gonogo.init import init_command
 from gonogo.loader import load_checklist, registered_checklist_model
 from gonogo.redaction import SECRET_NAME
@@ -80,6 +80,24 @@ class _WithSuiteCommands(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return super().get_command(ctx, name) or registry.commands().get(name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """No traceback reaches the person at the terminal: our own errors are their one
+        line (a checklist's: exit 4), anything else one line naming the bug (exit 1)."""
+        try:
+            return super().invoke(ctx)
+        except ChecklistError as error:
+            _usage_error(str(error))
+        except GonogoError as error:
+            click.echo(str(error), err=True)
+            sys.exit(NO_GO)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            story = f"gonogo: {type(error).__name__}: {error} (a bug in gonogo)"
+            click.echo(" ".join(story.split()), err=True)
+            sys.exit(NO_GO)
+        return None  # unreachable: each branch exits
 
 
 @click.group(cls=_WithSuiteCommands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -221,8 +239,10 @@ def _marker_expression(stage: str) -> str | None:
 
 
 def _pytest_args(file: Path, markers: str | None, results: Path) -> list[str]:
+    whole = os.path.abspath(file)  # pytest finds it from anywhere, whatever its name
     args = [
-        str(file),
+        whole,
+        f"--gonogo-checklist={whole}",
         "-p",
         "gonogo.plugin",
         "--strict-markers",

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 TEXT_MEDIA = ("text/", "application/json", "application/xml", "application/yaml", "image/svg")
 PROBE_TIMEOUT_S = 3.0
 PROBE_INTERVAL_S = 0.5
+EVIDENCE_CHARS = 64 * 1024  # of one piece of text evidence
 
 
 @registry.target_part("gateway", where="target.base_url")
@@ -181,8 +182,14 @@ class CheckContext:
         return self.env.get(env_name) if env_name else None
 
     def attach(self, name: str, text: str, media_type: str = "text/plain") -> None:
-        """Evidence for the report, always redacted."""
-        self.evidence(name, self.redact(text), media_type)
+        """Evidence for the report, always redacted, and cut to EVIDENCE_CHARS (the full
+        size noted at the cut): a gateway's 20 MB answer does not become 20 MB of report."""
+        text = self.redact(text)  # first: a cut must not split a secret out of its shape
+        if len(text) > EVIDENCE_CHARS:
+            text = (
+                text[:EVIDENCE_CHARS] + f"\n[cut: {EVIDENCE_CHARS:,} of {len(text):,} characters]"
+            )
+        self.evidence(name, text, media_type)
 
     def attach_file(self, name: str, path: Path, media_type: str) -> None:
         """A file made by the check (a chart, a Locust report) as evidence. A text file is

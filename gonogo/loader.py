@@ -62,7 +62,7 @@ def checklist_model(
         "Checklist",
         __base__=Checklist,
         __doc__=Checklist.__doc__,
-        checks=(list[item], ...),
+        checks=(Annotated[list[item], Field(min_length=1)], ...),  # a gate of nothing cannot pass
         **fields,
     )
 

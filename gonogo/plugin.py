@@ -12,6 +12,7 @@ the same in the terminal, JUnit, Allure and verdict.json.
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -41,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         type=Path,
         help="write verdict.json (and the report hooks' files) into DIR",
+    )
+    group.addoption(
+        "--gonogo-checklist",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="FILE is a checklist whatever its name (.yaml and .yml files always are)",
     )
     group.addoption(
         "--gonogo-disrupt-production",
@@ -96,10 +104,13 @@ def _load_checklists(config: pytest.Config, files: list[Path]) -> dict[Path, Loa
 
 
 def _checklist_args(config: pytest.Config) -> list[Path]:
-    """The .yaml files among pytest's arguments (and testpaths), as absolute paths."""
+    """The .yaml files among pytest's arguments (and testpaths) and the files named by
+    --gonogo-checklist, as absolute paths spelt as pytest spells the files it collects."""
     base = config.invocation_params.dir
-    files = (Path(arg.split("::")[0]) for arg in config.args)
-    return [base / file for file in files if file.suffix in (".yaml", ".yml")]
+    files = [Path(arg.split("::")[0]) for arg in config.args]
+    named = [Path(name) for name in config.getoption("gonogo_checklist", None) or []]
+    chosen = [file for file in files if file.suffix in (".yaml", ".yml")] + named
+    return list(dict.fromkeys(Path(os.path.abspath(base / file)) for file in chosen))
 
 
 def _shown(file: Path) -> Path:

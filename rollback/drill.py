@@ -57,15 +57,16 @@ def bad_deploy_is_rolled_back(spec: RollbackDrill, ctx: CheckContext) -> None:
 
         pytest.skip("dry run: nothing touched")
     journal = Journal(_journal_path(ctx))
-    refuse_if_pending(journal)
-    remember_journal(journal.path)
-    timeline = Timeline(spec.id, live.say)
-    rollout = Rollout(spec, ctx, journal, timeline, paths, changed, restart, detectors)
-    try:
-        problems = rollout.run()
-    finally:
-        document = timeline.write(ctx.artifacts() / "timeline.json", {})
-        ctx.attach_file("timeline", document, "application/json")
+    with journal.owned():  # no one replays it under us; a second drill is refused, named
+        refuse_if_pending(journal)
+        remember_journal(journal.path)
+        timeline = Timeline(spec.id, live.say)
+        rollout = Rollout(spec, ctx, journal, timeline, paths, changed, restart, detectors)
+        try:
+            problems = rollout.run()
+        finally:
+            document = timeline.write(ctx.artifacts() / "timeline.json", {})
+            ctx.attach_file("timeline", document, "application/json")
     if problems:
         raise CheckFailure(f"{spec.id}: " + "; ".join(problems))
 

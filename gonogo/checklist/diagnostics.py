@@ -76,7 +76,12 @@ def _describe(
         return f"unknown kind {tag!r}; expected one of {', '.join(tags)}{_did_you_mean(tag, tags)}"
     if kind in ("literal_error", "enum"):
         options = [option.strip(" '") for option in _split_options(str(ctx.get("expected", "")))]
+        if isinstance(given, str) and given in options and ctx.get("expected") != repr(given):
+            return f"expected the number {given}, got the text {given!r}; write it without quotes"
         return f"expected {ctx.get('expected')}, got {given!r}{_did_you_mean(given, options)}"
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return f"expected at least {least} item{'s' if least != 1 else ''}, got none"
     if kind == "value_error":  # our own validators say what is wrong; the value may be secret
         return _lower_first(problem["msg"])
     return f"{_lower_first(problem['msg'])}, got {given!r}"

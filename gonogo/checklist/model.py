@@ -86,6 +86,9 @@ class Target(Strict):
     environment: str = Field("staging", description="Environment name, e.g. production.")
     production: bool = Field(False, description="True when this is a production deployment.")
     timeout_s: float = Field(10.0, gt=0, description="Default timeout of one request.")
+    max_body_bytes: int = Field(
+        1024 * 1024, gt=0, description="An answer's body is read up to this; a bigger one fails."
+    )
     prometheus_url: str | None = None
     alertmanager_url: str | None = None
     redis_url: str | None = Field(None, description="redis://host:port/db, no password.")

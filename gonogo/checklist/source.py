@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from gonogo.checklist.reading import parse, read_text
 from gonogo.errors import ChecklistError
 from gonogo.positioned_yaml import KeyPath, Position, dotted, parse_document
 
@@ -46,12 +47,9 @@ class Source:
 
 
 def read_source(file: Path) -> Source:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ChecklistError(f"{file}: no such checklist file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ChecklistError(f"{file}: cannot read the checklist: {error}") from None
+    """Read within bounds (see gonogo.checklist.reading): one ChecklistError line otherwise."""
+    text = read_text(file)
+    parse(file, text)  # the bounds (depth, aliases, characters, tags), before any walk
     try:
         document = parse_document(text)
     except yaml.MarkedYAMLError as error:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Self
 
 import yaml
 
 from gonogo.checklist import Target
-from gonogo.clients.http import HttpTarget, Reply
+from gonogo.clients.alertmanager import AlertmanagerClient
+from gonogo.clients.prometheus import PrometheusClient
 from gonogo.errors import TargetError
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
@@ -46,20 +47,16 @@ class AlertRule:
 
 @dataclass(frozen=True)
 class AlertingClient:
-    """Prometheus (required) and Alertmanager (optional) of one target."""
+    """Prometheus (required) and Alertmanager (optional) of one target, through their one
+    client each, read as alert states and timing floors."""
 
-    prometheus: HttpTarget
-    alertmanager: HttpTarget | None
+    prometheus: PrometheusClient
+    alertmanager: AlertmanagerClient | None
 
     @classmethod
     def for_target(cls, target: Target, env: Mapping[str, str]) -> Self:
-        if not target.prometheus_url:
-            raise TargetError("the checklist gives no URL for Prometheus (target.prometheus_url)")
-        manager = target.alertmanager_url
-        return cls(
-            HttpTarget("prometheus", target.prometheus_url, timeout_s=5.0),
-            HttpTarget("alertmanager", manager, timeout_s=5.0) if manager else None,
-        )
+        manager = AlertmanagerClient.for_target(target, env) if target.alertmanager_url else None
+        return cls(PrometheusClient.for_target(target, env), manager)
 
     def close(self) -> None:
         self.prometheus.close()
@@ -69,7 +66,7 @@ class AlertingClient:
     def rules(self) -> dict[str, AlertRule]:
         """Every alerting rule Prometheus has loaded, by alert name."""
         found: dict[str, AlertRule] = {}
-        for group in _data(self.prometheus.request("GET", "/api/v1/rules?type=alert"))["groups"]:
+        for group in self.prometheus.rule_groups("alert"):
             interval = float(group.get("interval") or DEFAULT_EVALUATION_INTERVAL_S)
             for rule in group.get("rules", []):
                 if rule.get("type") == "alerting":
@@ -83,9 +80,7 @@ class AlertingClient:
 
     def scrape_interval_s(self) -> float:
         """The global scrape interval of the running Prometheus (its loaded configuration)."""
-        config = yaml.safe_load(
-            _data(self.prometheus.request("GET", "/api/v1/status/config"))["yaml"]
-        )
+        config = yaml.safe_load(self.prometheus.config_yaml()) or {}
         interval = (config.get("global") or {}).get("scrape_interval")
         return prometheus_duration(interval) if interval else DEFAULT_SCRAPE_INTERVAL_S
 
@@ -94,7 +89,7 @@ class AlertingClient:
 
     def prometheus_state(self, name: str, labels: Mapping[str, str]) -> str | None:
         """ "firing" if any matching alert fires, else "pending" if one is pending, else None."""
-        alerts = _data(self.prometheus.request("GET", "/api/v1/alerts"))["alerts"]
+        alerts = self.prometheus.alerts()
         states = {a["state"] for a in alerts if _matches(a["labels"], name, labels)}
         return next((state for state in ("firing", "pending") if state in states), None)
 
@@ -104,30 +99,16 @@ class AlertingClient:
             raise TargetError(
                 "the checklist gives no URL for Alertmanager (target.alertmanager_url)"
             )
-        reply = self.alertmanager.request("GET", "/api/v2/alerts")
-        alerts = _answer(reply)
         return any(
             _matches(alert["labels"], name, labels) and alert["status"]["state"] != "resolved"
-            for alert in alerts
+            for alert in self.alertmanager.alerts()
         )
 
     def reload(self) -> None:
         """Ask Prometheus to re-read its configuration and rules (needs --web.enable-lifecycle)."""
-        reply = self.prometheus.request("POST", "/-/reload", timeout_s=30.0)
-        if reply.status != 200:
-            raise TargetError(f"prometheus: POST /-/reload answered {reply.observed}")
+        self.prometheus.reload()
 
 
 def _matches(found: Mapping[str, str], name: str, labels: Mapping[str, str]) -> bool:
     wanted = {"alertname": name, **labels}
     return all(found.get(key) == value for key, value in wanted.items())
-
-
-def _answer(reply: Reply) -> Any:
-    if reply.status != 200:
-        raise TargetError(f"{reply.request} answered {reply.observed}")
-    return reply.json()
-
-
-def _data(reply: Reply) -> Any:
-    return _answer(reply)["data"]

@@ -11,7 +11,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
-from gonogo.clients.http import HttpTarget, NoFullAnswer, Reply, excerpt, seconds
+from gonogo.clients.http import (
+    MAX_BODY_BYTES,
+    BodyTooBig,
+    Deadline,
+    HttpTarget,
+    NoFullAnswer,
+    Reply,
+    body_size,
+    cap_body,
+    deadline,
+    excerpt,
+    read_capped,
+    seconds,
+)
 from gonogo.errors import CheckFailure, TargetError
 from gonogo.lazy import lazy_module
 
@@ -63,9 +76,17 @@ class GatewayClient(HttpTarget):
         timeout_s: float = 10.0,
         litellm: bool = True,
         headers: Mapping[str, str] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
         routes: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        super().__init__("gateway", base_url, api_key=api_key, timeout_s=timeout_s, headers=headers)
+        super().__init__(
+            "gateway",
+            base_url,
+            api_key=api_key,
+            timeout_s=timeout_s,
+            headers=headers,
+            max_body_bytes=max_body_bytes,
+        )
         self.litellm = litellm
         # Per model group, headers that route it (Portkey: its config as x-portkey-config).
         self.routes = dict(routes or {})
@@ -84,6 +105,7 @@ class GatewayClient(HttpTarget):
             timeout_s=target.timeout_s,
             litellm=target.kind == "litellm",
             headers=target.headers,
+            max_body_bytes=target.max_body_bytes,
             routes=portkey_routes(target.portkey_config) if target.portkey_config else None,
         )
 
@@ -116,15 +138,19 @@ class GatewayClient(HttpTarget):
         headers: Mapping[str, str] | None = None,
         cached: bool = False,
         extra: Mapping[str, Any] | None = None,
+        first_token_s: float | None = None,
     ) -> ChatReply:
         """One chat completion. Unless `cached`, a nonce in the prompt (and LiteLLM's no-cache
         flag) makes sure a provider answers rather than the response cache; `extra` adds
-        fields to the body (e.g. LiteLLM's mock_testing_fallbacks)."""
+        fields to the body (e.g. LiteLLM's mock_testing_fallbacks). A stream must bring its
+        first token within `first_token_s` and each next one within as long again (default:
+        the whole timeout); comments and keep-alives do not count."""
         body = {**self._chat_body(model, prompt, max_tokens, cached), **(extra or {})}
         headers = {**self.route(model), **(headers or {})}
         if stream:
-            streamed = self._chat_streaming(body, timeout_s or self.timeout_s, headers)
-            return replace(streamed, streamed=True)
+            total = timeout_s or self.timeout_s
+            gap = min(first_token_s or total, total)
+            return replace(self._chat_streaming(body, total, gap, headers), streamed=True)
         return _judge_completion(
             self.request("POST", CHAT_PATH, json_body=body, timeout_s=timeout_s, headers=headers)
         )
@@ -142,28 +168,49 @@ class GatewayClient(HttpTarget):
         return body
 
     def _chat_streaming(
-        self, body: dict[str, Any], timeout_s: float, headers: Mapping[str, str] | None
+        self, body: dict[str, Any], total_s: float, gap_s: float, headers: Mapping[str, str] | None
     ) -> ChatReply:
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
         label = f"POST {CHAT_PATH} (streaming)"
-        started = time.monotonic()
+        stream = _StreamSoFar(time.monotonic(), gap_s)
         try:
-            with self.stream(
-                "POST", CHAT_PATH, json_body=body, headers=headers, timeout_s=timeout_s
-            ) as response:
-                if response.status_code != 200:
-                    response.read()
-                    problem = _error_text(response.text)
-                    return ChatReply(
-                        label,
-                        time.monotonic() - started,
-                        response.status_code,
-                        headers=response.headers,
-                        problem=problem,
-                    )
-                return _read_stream(label, response, started, timeout_s)
+            with deadline(total_s) as clock:
+                clock.next_within(gap_s)  # the first token, headers included
+                with self.stream(
+                    "POST", CHAT_PATH, json_body=body, headers=headers, timeout_s=total_s
+                ) as response:
+                    return self._read_answer(label, response, stream, clock)
         except NoFullAnswer as broken:
-            return ChatReply(label, time.monotonic() - started, problem=broken.problem)
+            return ChatReply(label, time.monotonic() - stream.started, problem=broken.problem)
+
+    def _read_answer(
+        self, label: str, response: httpx.Response, stream: _StreamSoFar, clock: Deadline
+    ) -> ChatReply:
+        def answered(problem: str | None, **found: Any) -> ChatReply:
+            elapsed = time.monotonic() - stream.started
+            status, headers = response.status_code, response.headers
+            return ChatReply(label, elapsed, status, headers=headers, problem=problem, **found)
+
+        try:
+            if response.status_code != 200:
+                return answered(_error_text(self._text(response)))
+            if "text/event-stream" not in response.headers.get("content-type", ""):
+                return answered(f"not an event stream: {excerpt(self._text(response))!r}")
+            cap_body(response, self.max_body_bytes)
+            problem = stream.read(httpx_sse.EventSource(response), clock)
+        except BodyTooBig as big:
+            problem = stream.unfinished(f"then more than the {body_size(self.max_body_bytes)} cap")
+            problem += f" ({body_size(big.read)} or more)"
+        except httpx.TimeoutException:
+            problem = stream.unfinished(stream.late(clock))
+        except httpx.TransportError:
+            problem = stream.unfinished("then the connection closed")
+        found = {"content": stream.content, "usage": stream.usage, "ttft_s": stream.ttft}
+        return answered(problem, chunks=stream.pieces, **found)
+
+    def _text(self, response: httpx.Response) -> str:
+        body = read_capped(response, self.max_body_bytes)
+        return body.decode(response.encoding or "utf-8", errors="replace")
 
 
 def portkey_routes(path: str) -> dict[str, dict[str, str]]:
@@ -204,33 +251,13 @@ def _judge_completion(reply: Reply) -> ChatReply:
     return replace(base, content=content, usage=payload.get("usage"))
 
 
-def _read_stream(
-    label: str, response: httpx.Response, started: float, timeout_s: float
-) -> ChatReply:
-    def answered(problem: str | None, **found: Any) -> ChatReply:
-        elapsed = time.monotonic() - started
-        return ChatReply(label, elapsed, 200, headers=response.headers, problem=problem, **found)
-
-    if "text/event-stream" not in response.headers.get("content-type", ""):
-        response.read()
-        return answered(f"not an event stream: {excerpt(response.text)!r}")
-    stream = _StreamSoFar(started)
-    try:
-        problem = stream.read(httpx_sse.EventSource(response), timeout_s)
-    except httpx.TimeoutException:
-        problem = stream.unfinished(f"then nothing more within {seconds(timeout_s)}")
-    except httpx.TransportError:
-        problem = stream.unfinished("then the connection closed")
-    found = {"content": stream.content, "usage": stream.usage, "ttft_s": stream.ttft}
-    return answered(problem, chunks=stream.pieces, **found)
-
-
 @dataclass
 class _StreamSoFar:
     """What a stream delivered until it ended, broke off or stalled, held to the OpenAI
     streaming contract: every event JSON, a finish_reason, then `data: [DONE]`."""
 
     started: float
+    gap_s: float
     content: str = ""
     usage: Mapping[str, Any] | None = None
     ttft: float | None = None
@@ -238,8 +265,9 @@ class _StreamSoFar:
     chunks: int = 0
     finish_reason: str | None = None
 
-    def read(self, source: httpx_sse.EventSource, timeout_s: float) -> str | None:
-        """Read to [DONE]; the problem found, or None for a stream that ended properly."""
+    def read(self, source: httpx_sse.EventSource, clock: Deadline) -> str | None:
+        """Read to [DONE]; the problem found, or None for a stream that ended properly. Each
+        content token moves the deadline of the next one; nothing else does."""
         for event in source.iter_sse():
             if event.data.strip() == "[DONE]":
                 if self.finish_reason is None:
@@ -249,12 +277,12 @@ class _StreamSoFar:
                 chunk = json.loads(event.data)
             except ValueError:
                 return f"a stream event that is not JSON: {excerpt(event.data)!r}"
-            self.add(chunk)
-            if time.monotonic() - self.started > timeout_s:
-                return self.unfinished(f"and was still going after {seconds(timeout_s)}")
+            if self.add(chunk):
+                clock.next_within(self.gap_s)
         return self.unfinished("then the stream ended without [DONE]")
 
-    def add(self, chunk: Any) -> None:
+    def add(self, chunk: Any) -> bool:
+        """Take one chunk in; True if it carried content."""
         self.chunks += 1
         piece = _delta_text(chunk)
         if piece:
@@ -265,6 +293,15 @@ class _StreamSoFar:
         if isinstance(chunk, dict):
             self.usage = chunk.get("usage") or self.usage
             self.finish_reason = _finish_reason(chunk) or self.finish_reason
+        return bool(piece)
+
+    def late(self, clock: Deadline) -> str:
+        """Which deadline passed: the whole answer's, the first token's or the next one's."""
+        if clock.at >= clock.end:
+            return f"and was not over at its {seconds(clock.seconds)} deadline"
+        if self.ttft is None:
+            return f"no first token within its {seconds(self.gap_s)} deadline"
+        return f"then no next token within its {seconds(self.gap_s)} deadline"
 
     def unfinished(self, how: str) -> str:
         if not self.pieces:

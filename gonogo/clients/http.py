@@ -1,8 +1,14 @@
 """HTTP to one part of the target, with bounded waits and answers described in plain words.
 
 Anything that answered, even badly, comes back as a `Reply` that a check can judge: a status,
-or what went wrong instead ("no answer within 2 s", "connection closed after 0.1 s"). Only a
-part that cannot be reached at all raises, as a TargetError.
+or what went wrong instead ("no full answer within its 2 s deadline", "connection closed after
+0.1 s"). Only a part that cannot be reached at all raises, as a TargetError.
+
+Bounds (issue 14): httpx's timeouts are per read, so a gateway sending one byte a second never
+trips them. Every exchange of gonogo's HTTP clients runs inside `deadline(seconds)`, and the
+clients' transport (`bounded_client`) clips every connect, write and read to what is left of
+it: headers and body, however slowly they trickle, end by the deadline. A body is read up to
+`max_body_bytes` (1 MB unless the target says otherwise); a bigger one is not a normal answer.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import ssl
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +32,90 @@ else:
     httpx = lazy_module("httpx")
 
 EXCERPT = 120  # characters of a body quoted in a message
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class Deadline:
+    """When the exchange in progress must be over. `at` may be moved earlier than `end` for
+    a part of the exchange (a stream's first token, the gap to the next one)."""
+
+    def __init__(self, seconds: float, end: float | None = None) -> None:
+        self.seconds = seconds
+        self.end = min(time.monotonic() + seconds, end if end is not None else float("inf"))
+        self.at = self.end
+
+    def next_within(self, seconds: float) -> None:
+        """The next part must come within `seconds` from now (and never after `end`)."""
+        self.at = min(self.end, time.monotonic() + seconds)
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
+
+_DEADLINE: ContextVar[Deadline | None] = ContextVar("gonogo_http_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Every connect, write and read of a `bounded_client` in the block ends `seconds` from
+    now at the latest (or by the enclosing deadline, if sooner)."""
+    outer = _DEADLINE.get()
+    clock = Deadline(seconds, outer.at if outer else None)
+    token = _DEADLINE.set(clock)
+    try:
+        yield clock
+    finally:
+        _DEADLINE.reset(token)
+
+
+@contextmanager
+def _within(seconds: float) -> Iterator[Deadline]:
+    """A deadline of `seconds`, unless the caller set one already (and may be moving it)."""
+    clock = _DEADLINE.get()
+    if clock is not None:
+        yield clock
+        return
+    with deadline(seconds) as clock:
+        yield clock
+
+
+def current_deadline() -> Deadline | None:
+    return _DEADLINE.get()
+
+
+def bounded_client(**options: Any) -> httpx.Client:
+    """An httpx.Client whose every connect, write and read keeps the current `deadline`."""
+    from gonogo.clients.bounded import BoundedTransport
+
+    return httpx.Client(transport=BoundedTransport(), **options)
+
+
+class BodyTooBig(Exception):
+    def __init__(self, read: int) -> None:
+        super().__init__(f"more than {read} bytes")
+        self.read = read
+
+
+def cap_body(response: httpx.Response, cap: int) -> None:
+    """From now on, reading more than `cap` bytes of the body raises BodyTooBig (at once, if
+    the answer says it is bigger): memory stays bounded whatever the target sends."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise BodyTooBig(int(declared))
+    from gonogo.clients.bounded import CappedBody
+
+    response.stream = CappedBody(response.stream, cap)
+
+
+def read_capped(response: httpx.Response, cap: int) -> bytes:
+    """The body, at most `cap` bytes; BodyTooBig beyond."""
+    cap_body(response, cap)
+    return response.read()
+
+
+def body_size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -90,14 +181,16 @@ class HttpTarget:
         api_key: str | None = None,
         timeout_s: float = 10.0,
         headers: Mapping[str, str] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.max_body_bytes = max_body_bytes
         self._auth_headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # Sent with every request, e.g. the routing header some gateways require.
         self._headers_always = dict(headers or {})
-        self._client = httpx.Client(base_url=self.base_url, timeout=timeout_s, verify=tls())
+        self._client = bounded_client(base_url=self.base_url, timeout=timeout_s)
 
     def close(self) -> None:
         self._client.close()
@@ -114,19 +207,30 @@ class HttpTarget:
     ) -> Reply:
         label = f"{method} {path}"
         started = time.monotonic()
-        try:
-            response = self._client.request(
-                method,
-                path,
-                json=json_body,
-                headers=self._headers(headers, auth),
-                timeout=self._timeout(timeout_s),
-            )
-        except httpx.HTTPError as error:
-            problem = self._describe(error, label, time.monotonic() - started, timeout_s)
-            return Reply(label, time.monotonic() - started, problem=problem)
+        with deadline(timeout_s or self.timeout_s):
+            try:
+                with self._client.stream(
+                    method,
+                    path,
+                    json=json_body,
+                    headers=self._headers(headers, auth),
+                    timeout=self._timeout(timeout_s),
+                ) as response:
+                    body = read_capped(response, self.max_body_bytes)
+            except BodyTooBig as big:
+                elapsed = time.monotonic() - started
+                problem = self._too_big(response.status_code, big.read)
+                return Reply(label, elapsed, headers=response.headers, problem=problem)
+            except httpx.HTTPError as error:
+                problem = self._describe(error, label, time.monotonic() - started, timeout_s)
+                return Reply(label, time.monotonic() - started, problem=problem)
         elapsed = time.monotonic() - started
-        return Reply(label, elapsed, response.status_code, response.headers, response.text)
+        text = body.decode(response.encoding or "utf-8", errors="replace")
+        return Reply(label, elapsed, response.status_code, response.headers, text)
+
+    def _too_big(self, status: int, read: int) -> str:
+        cap = body_size(self.max_body_bytes)
+        return f"answered {status} with a body over the {cap} cap ({body_size(read)} or more)"
 
     @contextmanager
     def stream(
@@ -150,11 +254,12 @@ class HttpTarget:
             timeout=self._timeout(timeout_s),
         )
         try:
-            response = self._client.send(request, stream=True)
-            try:
-                yield response
-            finally:
-                response.close()
+            with _within(timeout_s or self.timeout_s):
+                response = self._client.send(request, stream=True)
+                try:
+                    yield response
+                finally:
+                    response.close()
         except httpx.HTTPError as error:
             problem = self._describe(error, label, time.monotonic() - started, timeout_s)
             raise NoFullAnswer(label, problem) from None
@@ -168,7 +273,7 @@ class HttpTarget:
                 f"{self.name} at {self.base_url} unreachable ({label}): {_reason(error)}"
             ) from None
         if isinstance(error, httpx.TimeoutException):
-            return f"no answer within {seconds(timeout_s or self.timeout_s)}"
+            return f"no full answer within its {seconds(timeout_s or self.timeout_s)} deadline"
         if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
             return f"connection closed after {seconds(elapsed_s)} without a full answer"
         return f"{type(error).__name__} after {seconds(elapsed_s)}: {_reason(error)}"

@@ -1,5 +1,10 @@
 """Prometheus through prometheus-api-client: PromQL answers as numbers, trouble in plain words.
 
+The one Prometheus client. prometheus-api-client's requests go through gonogo's bounded HTTP
+client (`_BoundedSession`), so they keep the whole-request deadline and the body cap of every
+other exchange; the API paths the library has no method for (rules, alerts, configuration,
+reload) use the same client directly.
+
 An unreachable Prometheus is a TargetError; a query Prometheus rejects (a PromQL syntax error)
 is a ChecklistError, since the checklist wrote it. Values come back as floats, one per series.
 """
@@ -10,17 +15,16 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from prometheus_api_client import PrometheusConnect
+from prometheus_api_client.exceptions import PrometheusApiClientException
 
 from gonogo.checklist import Target
+from gonogo.clients.http import HttpTarget, Reply
 from gonogo.errors import ChecklistError, TargetError
-from gonogo.lazy import lazy_module
-
-if TYPE_CHECKING:
-    import requests
-    from prometheus_api_client.exceptions import PrometheusApiClientException
-else:  # requests and urllib3: only for the checks that query Prometheus
-    requests = lazy_module("requests")
 
 TIMEOUT_S = 5.0
 
@@ -31,15 +35,49 @@ class Sample:
     value: float
 
 
+class _BoundedSession(requests.Session):
+    """The requests.Session prometheus-api-client talks to, sending through an HttpTarget:
+    one deadline for the whole exchange, one body cap, no retries (every wait is the
+    caller's, bounded by its own poll)."""
+
+    def __init__(self, target: HttpTarget) -> None:
+        super().__init__()
+        self._target = target
+
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        **_ignored: Any,
+    ) -> requests.Response:
+        path = url.removeprefix(self._target.base_url)
+        if params:
+            path += "?" + urlencode(params)
+        reply = self._target.request(method, path, headers=headers, auth=False, timeout_s=timeout)
+        if reply.status is None:
+            failed = (
+                requests.Timeout
+                if "deadline" in (reply.problem or "")
+                else requests.ConnectionError
+            )
+            raise failed(reply.problem)
+        response = requests.Response()
+        response.status_code = reply.status
+        response._content = reply.text.encode()
+        response.encoding = "utf-8"
+        response.url = url
+        return response
+
+
 class PrometheusClient:
     def __init__(self, url: str, timeout_s: float = TIMEOUT_S) -> None:
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
-        from prometheus_api_client import PrometheusConnect
-        from urllib3.util.retry import Retry
-
-        # No retries: every wait is the caller's, bounded by its own poll.
-        self._api = PrometheusConnect(self.url, disable_ssl=True, retry=Retry(total=0))
+        self._http = HttpTarget("Prometheus", self.url, timeout_s=timeout_s)
+        self._api = PrometheusConnect(self.url, session=_BoundedSession(self._http))
 
     @classmethod
     def for_target(cls, target: Target, env: Mapping[str, str]) -> PrometheusClient:
@@ -49,6 +87,7 @@ class PrometheusClient:
 
     def close(self) -> None:
         self._api.close()
+        self._http.close()
 
     def query(self, promql: str) -> list[Sample]:
         """The instant value of `promql`: one Sample per series (a scalar is one Sample)."""
@@ -62,6 +101,10 @@ class PrometheusClient:
             ) from None
         except requests.RequestException as error:
             raise self._unreachable(f"query {promql!r}", error) from None
+        except ValueError:
+            raise TargetError(
+                f"Prometheus at {self.url} answered the query {promql!r} with no JSON"
+            ) from None
         if result and not isinstance(result[0], dict):  # scalar or string: [time, "value"]
             return [Sample({}, float(result[1]))]
         samples = [Sample(s.get("metric", {}), float(s["value"][1])) for s in result]
@@ -80,33 +123,57 @@ class PrometheusClient:
         return samples[0].value if samples else None
 
     def targets(self) -> list[dict[str, Any]]:
-        data = self._get("/api/v1/targets", {"state": "active"})
+        try:
+            data = self._api.get_targets(state="active")
+        except PrometheusApiClientException as error:
+            raise TargetError(f"Prometheus at {self.url}: {error}") from None
+        except requests.RequestException as error:
+            raise self._unreachable("GET /api/v1/targets", error) from None
         return list(data.get("activeTargets", []))
 
+    def rule_groups(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The rule groups Prometheus has loaded (`kind`: "alert" or "record" only)."""
+        query = f"?type={kind}" if kind else ""
+        return list(self._get(f"/api/v1/rules{query}").get("groups", []))
+
     def rules(self) -> list[dict[str, Any]]:
-        data = self._get("/api/v1/rules", {})
-        return [rule for group in data.get("groups", []) for rule in group.get("rules", [])]
+        return [rule for group in self.rule_groups() for rule in group.get("rules", [])]
 
     def alerts(self) -> list[dict[str, Any]]:
-        return list(self._get("/api/v1/alerts", {}).get("alerts", []))
+        return list(self._get("/api/v1/alerts").get("alerts", []))
 
     def alertmanagers(self) -> list[str]:
-        data = self._get("/api/v1/alertmanagers", {})
+        data = self._get("/api/v1/alertmanagers")
         return [entry["url"] for entry in data.get("activeAlertmanagers", [])]
 
-    def _get(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
-        try:
-            response = requests.get(self.url + path, params=dict(params), timeout=self.timeout_s)
-        except requests.RequestException as error:
-            raise self._unreachable(f"GET {path}", error) from None
-        if response.status_code != 200:
-            raise TargetError(f"Prometheus at {self.url} answered {response.status_code} to {path}")
-        data: dict[str, Any] = response.json().get("data", {})
-        return data
+    def config_yaml(self) -> str:
+        """The configuration the running Prometheus loaded, as YAML text."""
+        return str(self._get("/api/v1/status/config").get("yaml", ""))
+
+    def reload(self) -> None:
+        """Ask Prometheus to re-read its configuration and rules (needs --web.enable-lifecycle)."""
+        reply = self._http.request("POST", "/-/reload", auth=False, timeout_s=30.0)
+        if reply.status != 200:
+            raise TargetError(f"Prometheus at {self.url}: POST /-/reload answered {reply.observed}")
+
+    def _get(self, path: str) -> dict[str, Any]:
+        reply = self._http.request("GET", path, auth=False)
+        if reply.status != 200:
+            raise TargetError(f"Prometheus at {self.url} answered {reply.observed} to {path}")
+        data = _json(reply).get("data", {})
+        return data if isinstance(data, dict) else {}
 
     def _unreachable(self, what: str, error: Exception) -> TargetError:
         reason = "no answer in time" if isinstance(error, requests.Timeout) else "unreachable"
-        return TargetError(f"Prometheus at {self.url} {reason} ({what}): {type(error).__name__}")
+        return TargetError(f"Prometheus at {self.url} {reason} ({what}): {error}")
+
+
+def _json(reply: Reply) -> dict[str, Any]:
+    try:
+        document = reply.json()
+    except AssertionError as failure:  # the target's fault, but not a check's finding here
+        raise TargetError(f"Prometheus: {failure}") from None
+    return document if isinstance(document, dict) else {}
 
 
 def _reason(error: PrometheusApiClientException) -> str:

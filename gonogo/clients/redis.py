@@ -1,8 +1,16 @@
-"""Redis through redis-py, with the password from the environment variable the checklist names."""
+"""Redis through redis-py, with the password from the environment variable the checklist names.
+
+redis-py's timeouts are per socket operation, so a Redis answering a byte at a time never trips
+them. Each command runs in a helper thread that the caller waits for at most DEADLINE_S; past
+it, the client's connections are closed (which ends the stuck read) and the command is a
+TargetError that says "deadline".
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -13,6 +21,7 @@ if TYPE_CHECKING:
     import redis
 
 TIMEOUT_S = 3.0
+DEADLINE_S = 5.0  # for a whole command: sent, answered and read
 
 
 class RedisClient:
@@ -46,11 +55,12 @@ class RedisClient:
         return self._redis
 
     def ask(self, what: str, *args: str) -> object:
-        """Run one command; refusal and unreachability are TargetErrors naming Redis."""
+        """Run one command within DEADLINE_S; refusal, unreachability and lateness are
+        TargetErrors naming Redis."""
         import redis
 
         try:
-            return self._redis.execute_command(*args)  # type: ignore[no-untyped-call]
+            return self._within_deadline(what, partial(self._redis.execute_command, *args))
         except redis.AuthenticationError:
             source = f"${self._password_env}" if self._password_env else "no password"
             raise TargetError(f"{self.where} refused the password ({source}) to {what}") from None
@@ -64,6 +74,28 @@ class RedisClient:
             raise TargetError(
                 f"{self.where} unreachable ({what}): {type(error).__name__}"
             ) from None
+
+    def _within_deadline(self, what: str, command: Callable[[], object]) -> object:
+        outcome: list[object] = []
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                outcome.append(command())
+            except BaseException as error:  # handed to the caller's thread
+                failure.append(error)
+
+        worker = threading.Thread(target=run, name="gonogo-redis", daemon=True)
+        worker.start()
+        worker.join(DEADLINE_S)
+        if worker.is_alive():
+            self._redis.connection_pool.disconnect()  # ends the stuck read
+            raise TargetError(
+                f"{self.where} gave no full answer within its {DEADLINE_S:g} s deadline ({what})"
+            )
+        if failure:
+            raise failure[0]
+        return outcome[0]
 
     def stats(self) -> dict[str, int]:
         """keyspace_hits and keyspace_misses of INFO stats."""

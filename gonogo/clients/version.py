@@ -2,17 +2,18 @@
 
 LiteLLM says it in `/health/readiness` (`litellm_version`; recent versions only with the key, in
 `/health/readiness/details`) and in the `x-litellm-version` header of every answer. Short bounded
-requests; any trouble is "unknown", never a failure of the run: the checks judge the gateway,
-this only labels the evidence.
+requests, both within one deadline of ASK_TIMEOUT_S; any trouble is "unknown", never a failure
+of the run: the checks judge the gateway, this only labels the evidence.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from gonogo.checklist import Target
-from gonogo.clients.http import tls
+from gonogo.clients.http import BodyTooBig, bounded_client, deadline, read_capped
 from gonogo.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ READINESS_PATH = "/health/readiness"
 VERSION_HEADERS = ("x-litellm-version", "x-gateway-version")
 VERSION_FIELDS = ("litellm_version", "version")
 ASK_TIMEOUT_S = 2.0
+VERSION_BODY_BYTES = 64 * 1024
 
 
 def reported_version(
@@ -36,25 +38,25 @@ def reported_version(
     asks: list[tuple[str, dict[str, str]]] = [(READINESS_PATH, {})]
     if key:
         asks.append((READINESS_PATH + "/details", {"Authorization": f"Bearer {key}"}))
-    for path, auth in asks:
-        try:
-            answer = httpx.get(
-                base + path, timeout=timeout_s, headers={**target.headers, **auth}, verify=tls()
-            )
-        except httpx.HTTPError:
-            return None  # not answering: the checks say so, this stays quiet
-        found = _version_in(answer)
-        if found:
-            return found
+    with deadline(timeout_s), bounded_client(base_url=base, timeout=timeout_s) as client:
+        for path, auth in asks:
+            try:
+                with client.stream("GET", path, headers={**target.headers, **auth}) as answer:
+                    body = read_capped(answer, VERSION_BODY_BYTES)
+            except (httpx.HTTPError, BodyTooBig):
+                return None  # not answering: the checks say so, this stays quiet
+            found = _version_in(answer.headers, body)
+            if found:
+                return found
     return None
 
 
-def _version_in(answer: httpx.Response) -> str | None:
+def _version_in(headers: httpx.Headers, body: bytes) -> str | None:
     for header in VERSION_HEADERS:
-        if answer.headers.get(header):
-            return answer.headers[header]
+        if headers.get(header):
+            return headers[header]
     try:
-        document = answer.json()
+        document = json.loads(body)
     except ValueError:
         return None
     if not isinstance(document, dict):

@@ -12,13 +12,21 @@ Undo data is replayed by a fresh process, possibly another user's shell: it must
 Undo kinds are open: the mechanism's own are below (applied in gonogo/control/undo.py), and a
 suite or plugin adds one with `gonogo.registry.undo_kind` (an `UndoSpec` and its function). An
 entry is read back into the model registered for its `kind`.
+
+A drill owns its journal while it runs (`Journal.owned`): the owner's pid and process start
+time are written down, so nobody else replays the journal under a live drill (a pid reused by
+another process after a crash does not count: its start time differs).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -133,10 +141,45 @@ class JournalEntry(BaseModel):
         return kind.model.model_validate(value)
 
 
+class Owner(BaseModel):
+    """The process of the drill that holds the journal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pid: int
+    started_at: float  # the process's start time, seconds since the epoch
+
+    @classmethod
+    def this_process(cls) -> Owner:
+        return cls(pid=os.getpid(), started_at=_start_time(os.getpid()) or 0.0)
+
+    def alive(self) -> bool:
+        started = _start_time(self.pid)
+        return started is not None and abs(started - self.started_at) < 1.0
+
+    def __str__(self) -> str:
+        when = datetime.fromtimestamp(self.started_at, UTC).strftime("%H:%M:%S UTC")
+        return f"pid {self.pid}, started {when}"
+
+
+def _start_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except psutil.Error:
+        return None
+
+
+class JournalBusy(GonogoError):
+    """A drill that is still running holds the journal."""
+
+
 class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: Literal[1] = 1
+    owner: Owner | None = None
     entries: list[JournalEntry] = Field(default_factory=list)
 
 
@@ -180,6 +223,40 @@ class Journal:
         """Every entry, oldest first, undone ones included (for reports)."""
         with locked(self._lock_path):
             return self._read().entries
+
+    @contextmanager
+    def owned(self) -> Iterator[None]:
+        """Hold the journal for this process while the block runs; JournalBusy, naming the
+        holder, if a live drill holds it already."""
+        me = Owner.this_process()
+        with locked(self._lock_path):
+            document = self._read()
+            if document.owner and document.owner != me and document.owner.alive():
+                raise JournalBusy(self.busy_message(document.owner))
+            document.owner = me
+            self._write(document)
+        try:
+            yield
+        finally:
+            with locked(self._lock_path):
+                document = self._read()
+                if document.owner == me:
+                    document.owner = None
+                    self._write(document)
+
+    def live_owner(self) -> Owner | None:
+        """The live drill (another process) holding the journal, if any."""
+        with locked(self._lock_path):
+            owner = self._read().owner
+        if owner is None or owner == Owner.this_process() or not owner.alive():
+            return None
+        return owner
+
+    def busy_message(self, owner: Owner) -> str:
+        return (
+            f"the chaos journal {self.path} belongs to a drill still running ({owner}); "
+            "it restores on its own: wait for it to end"
+        )
 
     def clear(self) -> None:
         """Forget every entry (once all are undone, or on purpose)."""

@@ -22,6 +22,7 @@ from types import FrameType
 
 from gonogo.control.journal import (
     Journal,
+    JournalBusy,
     JournalEntry,
     Undo,
 )
@@ -74,7 +75,11 @@ def describe_undo(undo: Undo) -> str:
 
 
 def refuse_if_pending(journal: Journal) -> None:
-    """A drill must not start over a world that an earlier one left changed."""
+    """A drill must not start over a world that an earlier one left changed, nor beside a
+    drill still running on the same journal (which is named: wait for it)."""
+    owner = journal.live_owner()
+    if owner is not None:
+        raise JournalBusy(journal.busy_message(owner))
     pending = journal.pending()
     if pending:
         listed = "; ".join(_entry_text(entry) for entry in pending[:3])
@@ -84,8 +89,13 @@ def refuse_if_pending(journal: Journal) -> None:
         )
 
 
-def restore_pending(journal: Journal, say: Say) -> RestoreReport:
-    """Undo every pending entry, newest first; an undo that fails stays pending (and is said)."""
+def restore_pending(journal: Journal, say: Say, *, force: bool = False) -> RestoreReport:
+    """Undo every pending entry, newest first; an undo that fails stays pending (and is said).
+    Refuses (JournalBusy) while a live drill of another process holds the journal, unless
+    `force`: undoing a drill's outage under it would fail the drill for nothing."""
+    owner = None if force else journal.live_owner()
+    if owner is not None:
+        raise JournalBusy(f"{journal.busy_message(owner)}, or pass --force to undo under it")
     report = RestoreReport()
     for entry in journal.pending():
         try:

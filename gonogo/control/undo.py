@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from gonogo import registry
+from gonogo.clients.http import bounded_client, deadline
 from gonogo.control.journal import (
     CommandUndo,
     HttpUndo,
@@ -104,8 +105,10 @@ def _send_request(undo: HttpUndo) -> str:
 
     what = f"{undo.method.upper()} {_redact(undo.url)}"
     try:
-        with httpx.Client(trust_env=False, timeout=undo.timeout_s) as client:
-            response = client.request(undo.method.upper(), undo.url, json=undo.json_body)
+        with deadline(undo.timeout_s), bounded_client(trust_env=False) as client:
+            response = client.request(
+                undo.method.upper(), undo.url, json=undo.json_body, timeout=undo.timeout_s
+            )
     except httpx.TimeoutException:
         raise UndoError(f"undo: {what} got no answer within {undo.timeout_s:g} s") from None
     except httpx.HTTPError as error:

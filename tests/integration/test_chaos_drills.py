@@ -4,6 +4,7 @@ checklist claims, and leave it whole. Every test puts the sandbox back (fixture 
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -32,8 +33,21 @@ DRY_RUN = 6
 
 
 def test_the_drill_ends_go_and_prints_its_timeline(whole: RunningSandbox) -> None:
-    run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
-    assert run.returncode == 0, run.stdout + run.stderr
+    """... and `chaos restore` meanwhile refuses, naming the drill, which it leaves undisturbed."""
+    from click.testing import CliRunner
+
+    from gonogo.cli import main
+
+    process = start_drill(whole.home, *PRIMARY_DOWN)
+    assert wait_until_acting(whole.home, process)
+    # In-process: the command's answer comes while the outage lasts, however loaded the machine.
+    home = {"GONOGO_HOME": str(whole.home)}
+    refused = CliRunner().invoke(main, ["chaos", "restore"], env=home)
+    output, _ = process.communicate(timeout=180)
+    assert refused.exit_code == 1, refused.output
+    assert f"belongs to a drill still running (pid {process.pid}, started " in refused.output
+    assert process.returncode == 0, output
+    run = subprocess.CompletedProcess(process.args, process.returncode, output, "")
     for step in (
         "stop sandbox/alpha",
         "fallback seen",

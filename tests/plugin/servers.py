@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import json
 import socket
+import socketserver
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -200,3 +202,124 @@ def refusing(body: dict[str, object]) -> ASGIApp:
         await answer(send, 401, json.dumps(body).encode(), b"application/json")
 
     return app
+
+
+# A gateway misbehaving on purpose: the first part of the path names the misbehaviour, so one
+# server serves every mode (base_url http://127.0.0.1:P/<mode>).
+CHAT = (
+    b'{"choices":[{"index":0,"message":{"role":"assistant","content":"Hi"}}],'
+    b'"usage":{"total_tokens":3}}'
+)
+
+
+async def _chunks(send: Send, status: int, content_type: bytes, chunks: Any) -> None:
+    headers = [(b"content-type", content_type)]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    async for chunk in chunks:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _forever(chunk: bytes, every_s: float) -> Any:
+    while True:
+        yield chunk
+        await asyncio.sleep(every_s)
+
+
+async def _twenty_mb() -> Any:
+    for _ in range(20):
+        yield b" " * (1024 * 1024)
+    yield CHAT
+
+
+async def _hang(scope: Scope, receive: Receive, send: Send) -> None:
+    await asyncio.sleep(3600)
+
+
+async def _reset(scope: Scope, receive: Receive, send: Send) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"1000")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b'{"choi', "more_body": True})
+    raise ConnectionResetError("the hostile gateway drops the connection")
+
+
+async def _redirect(scope: Scope, receive: Receive, send: Send) -> None:
+    headers = [(b"location", scope["path"].encode()), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 307, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _fixed(status: int, body: bytes, content_type: bytes) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await answer(send, status, body, content_type)
+
+    return app
+
+
+def _streaming(status: int, content_type: bytes, chunks: Any) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await _chunks(send, status, content_type, chunks())
+
+    return app
+
+
+HOSTILE_MODES: dict[str, ASGIApp] = {
+    "hang-after-accept": _hang,
+    "reset": _reset,
+    "html-200": _fixed(200, b"<html><body>Welcome to nginx!</body></html>", b"text/html"),
+    "json-500": _fixed(500, b'{"error":{"message":"upstream exploded"}}', b"application/json"),
+    "invalid-json": _fixed(200, b'{"choices": [{"message": ', b"application/json"),
+    "sse-garbage": _fixed(200, b"data: garbage{{{\n\n", b"text/event-stream"),
+    "sse-never-ends": _streaming(
+        200,
+        b"text/event-stream",
+        lambda: _forever(b'data: {"choices":[{"index":0,"delta":{"content":"la "}}]}\n\n', 0.05),
+    ),
+    "keep-alive-only": _streaming(
+        200, b"text/event-stream", lambda: _forever(b": keep-alive\n\n", 0.1)
+    ),
+    "20-mb-body": _streaming(200, b"application/json", _twenty_mb),
+    "redirect-loop": _redirect,
+    "empty-choices": _fixed(
+        200, b'{"choices": [], "usage": {"total_tokens": 1}}', b"application/json"
+    ),
+}
+
+
+async def hostile_gateway(scope: Scope, receive: Receive, send: Send) -> None:
+    """Misbehaves as the first part of the path says (HOSTILE_MODES)."""
+    mode = scope["path"].strip("/").split("/")[0]
+    await HOSTILE_MODES[mode](scope, receive, send)
+
+
+@contextlib.contextmanager
+def trickling(every_s: float = 1.0) -> Iterator[str]:
+    """A raw TCP server that answers every request one byte per `every_s`, status line and
+    headers included: no per-read timeout ever trips. Yields its URL."""
+    response = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\n\r\n%s" % (len(CHAT), CHAT)
+    )
+
+    class Trickle(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.recv(65536)
+            for byte in response:
+                if stopping.wait(every_s):
+                    return
+                try:
+                    self.request.sendall(bytes([byte]))
+                except OSError:
+                    return  # the client gave up: as it should
+
+    stopping = threading.Event()
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        stopping.set()
+        server.shutdown()
+        server.server_close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -101,3 +102,41 @@ def test_a_suite_adds_its_own_command(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(main, ["hello"])
     assert result.output == "hello from a suite\n"
     assert "hello" in CliRunner().invoke(main, ["--help"]).output
+
+
+def test_run_runs_whatever_validate_accepts(tmp_path: Path, closed_port: int) -> None:
+    """Any name, any folder: a .json file in a sibling folder, named relative to the caller."""
+    (tmp_path / "gates").mkdir()
+    (tmp_path / "here").mkdir()
+    (tmp_path / "gates" / "release.json").write_text(CHECKLIST.format(port=closed_port))
+    file = "../gates/release.json"
+    checked = gonogo("validate", "--checklist", file, cwd=tmp_path / "here", home=tmp_path)
+    assert checked.stdout.strip() == f"{file}: valid, 3 checks"
+    ran = gonogo("run", "--no-report", "--checklist", file, cwd=tmp_path / "here", home=tmp_path)
+    assert ran.returncode == 1
+    assert "NO-GO - blocker error: live, smoke-chat" in ran.stdout
+
+
+def test_a_named_pipe_is_exit_4_and_one_line_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "checklist.yaml")
+    run = gonogo("run", "--no-report", cwd=tmp_path, home=tmp_path, timeout=60)
+    assert run.returncode == 4
+    assert run.stderr.splitlines() == [
+        "checklist.yaml: is a named pipe; a checklist is read from a regular file"
+    ]
+
+
+def test_a_crash_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from gonogo import registry
+    from gonogo.cli import main
+
+    @click.command()
+    def broken() -> None:
+        raise KeyError("oops")
+
+    monkeypatch.setitem(registry._commands, "broken", broken)
+    result = CliRunner().invoke(main, ["broken"])
+    assert result.exit_code == 1
+    assert result.output == "gonogo: KeyError: 'oops' (a bug in gonogo)\n"
