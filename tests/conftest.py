@@ -116,3 +116,17 @@ def fake_provider(_fake_provider_pool: _FakeProviderPool) -> Iterator[StartFakeP
     yield start
     for provider in used:
         provider.reset()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup`: the tests on the one shared sandbox run on one
+    worker, in sequence (they break it on purpose); the other integration tests keep their
+    module together (a module-scoped sandbox or server is made once). The rest spread out."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if "sandbox" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("sandbox"))
+        elif item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else ""))

@@ -20,8 +20,8 @@ from gonogo.control.journal import Journal
 from gonogo.sandbox import Sandbox
 from gonogo.sandbox.components import PROVIDERS
 from gonogo.waiting import poll
+from tests.commands import REPO, results_folder, run_args, verdict_in
 
-REPO = Path(__file__).resolve().parents[2]
 GROUPS = {"gpt-primary": "alpha", "gpt-backup": "beta", "llama-solo": "gamma"}
 NO_FAULTS = {"latency_ms": 0.0, "error_rate": 0.0}
 
@@ -45,10 +45,9 @@ def own_sandbox(home: Path) -> Iterator[tuple[Sandbox, dict[str, str]]]:
 
 def timeline_of(output: str, check_id: str) -> dict[str, Any] | None:
     """The drill's timeline.json from the results folder a `gonogo run` printed."""
-    line = next((line for line in output.splitlines() if line.startswith("results: ")), None)
-    if line is None:
+    folder = results_folder(output)
+    if folder is None:
         return None
-    folder = Path(line.removeprefix("results: ").split("/ (")[0])
     path = folder / "artifacts" / check_id / "timeline.json"
     return json.loads(path.read_text()) if path.exists() else None
 
@@ -61,8 +60,8 @@ def gonogo_env(home: Path) -> dict[str, str]:
 
 
 def start_drill(home: Path, *pytest_args: str, stage: str = "chaos") -> subprocess.Popen[str]:
-    """`gonogo run --stage STAGE ARGS` in its own process, output kept for the caller."""
-    command = [sys.executable, "-m", "gonogo", "run", "--stage", stage, *pytest_args]
+    """`gonogo run --stage STAGE ARGS` (no HTML report) in its own process, output kept."""
+    command = [sys.executable, "-m", "gonogo", *run_args(("run", "--stage", stage, *pytest_args))]
     return subprocess.Popen(
         command,
         cwd=REPO,
@@ -195,10 +194,7 @@ def never_firing(name: str) -> Callable[[dict[str, object]], None]:
     return neuter
 
 
-def verdict_of(output: str) -> dict[str, object] | None:
-    line = next((line for line in output.splitlines() if line.startswith("results: ")), None)
-    if line is None:
-        return None
-    folder = Path(line.removeprefix("results: ").split("/ (")[0])
-    verdict = folder / "verdict.json"
-    return json.loads(verdict.read_text()) if verdict.exists() else None
+def verdict_of(output: str) -> dict[str, Any] | None:
+    """The verdict.json of the results folder a `gonogo run` printed, if it wrote one."""
+    folder = results_folder(output)
+    return verdict_in(folder) if folder and (folder / "verdict.json").exists() else None
