@@ -87,6 +87,10 @@ ifndef TEST_SEED
 TEST_SEED := $(shell echo $$RANDOM)
 endif
 TEST_ORDER = --random-order --random-order-seed=$(TEST_SEED)
+# Two xdist workers (TEST_WORKERS= for none); the tests on the shared sandbox stay
+# together on one worker, in order (tests/conftest.py groups them).
+TEST_WORKERS ?= 2
+TEST_ORDER += $(if $(TEST_WORKERS),-n $(TEST_WORKERS) --dist loadgroup)
 
 test: setup sandbox-deps test-deps
 	@echo "test order seed: $(TEST_SEED) (make test TEST_SEED=$(TEST_SEED) replays it)"

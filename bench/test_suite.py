@@ -1,6 +1,6 @@
 """How long gonogo's own tests take, by tier, as `make test` runs them (shuffled order included).
 
-    .venv/bin/python bench/test_suite.py [--tier fast] [--seed N] [-- PYTEST_ARGS]
+    .venv/bin/python bench/test_suite.py [--tier fast] [--seed N] [--workers 2] [-- PYTEST_ARGS]
 
 Tiers: fast (no sandbox: `make test-fast`), integration (the real sandbox, the examples'
 Prometheus) and packaging (the wheel in a fresh venv). Each tier is one pytest process; the
@@ -41,9 +41,11 @@ class Tier:
     slowest: list[str]
 
 
-def run_tier(name: str, seed: int, extra: list[str]) -> Tier:
+def run_tier(name: str, seed: int, workers: int, extra: list[str]) -> Tier:
     command = [sys.executable, "-m", "pytest", *TIERS[name], "-q"]
     command += ["--random-order", f"--random-order-seed={seed}", "--durations=5", *extra]
+    if workers > 1:  # as `make test TEST_WORKERS=N`
+        command += ["-n", str(workers), "--dist", "loadgroup"]
     started = time.monotonic()
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
@@ -57,11 +59,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", choices=[*TIERS, "all"], default="all")
     parser.add_argument("--seed", type=int, default=random.randrange(100_000))
+    parser.add_argument("--workers", type=int, default=0, help="xdist workers (0: none)")
     parser.add_argument("pytest_args", nargs="*")
     options = parser.parse_args()
     names = list(TIERS) if options.tier == "all" else [options.tier]
-    print(f"seed {options.seed}; load before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    tiers = [run_tier(name, options.seed, options.pytest_args) for name in names]
+    load = f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    print(f"seed {options.seed}, {options.workers or 'no'} xdist workers; load before: {load}")
+    tiers = [run_tier(n, options.seed, options.workers, options.pytest_args) for n in names]
     for tier in tiers:
         print(f"{tier.name:12} {tier.wall_s:7.1f} s wall  {tier.counts}  (exit {tier.code})")
         for line in tier.slowest:

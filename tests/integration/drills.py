@@ -72,11 +72,24 @@ def start_drill(home: Path, *pytest_args: str, stage: str = "chaos") -> subproce
     )
 
 
+@contextmanager
+def running_drill(home: Path, *pytest_args: str) -> Iterator[subprocess.Popen[str]]:
+    """`start_drill`, and the drill killed afterwards if it is still running (a failed
+    assertion must not leave it acting on the sandbox while the next test runs)."""
+    process = start_drill(home, *pytest_args)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=60)
+
+
 def journal_of(home: Path) -> Journal:
     return Journal(home / "chaos" / "journal.json")
 
 
-def wait_until_acting(home: Path, process: subprocess.Popen[str], timeout_s: float = 60) -> bool:
+def wait_until_acting(home: Path, process: subprocess.Popen[str], timeout_s: float = 120) -> bool:
     """True once the drill journaled its first action (it is about to break something)."""
     journal = journal_of(home)
     return bool(

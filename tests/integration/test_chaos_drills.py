@@ -23,7 +23,7 @@ from tests.integration.drills import (
     leftovers,
     never_firing,
     restore,
-    start_drill,
+    running_drill,
     timeline_of,
     verdict_of,
     wait_until_acting,
@@ -134,20 +134,20 @@ def test_an_alert_that_never_fires_is_no_go_and_everything_runs_again(
 def test_an_interrupted_drill_restores_on_its_own(
     whole: RunningSandbox, signum: signal.Signals
 ) -> None:
-    process = start_drill(whole.home, *PRIMARY_DOWN)
-    assert wait_until_acting(whole.home, process)
-    assert mid_outage(whole)
-    output = interrupt(process, signum)
+    with running_drill(whole.home, *PRIMARY_DOWN) as process:
+        assert wait_until_acting(whole.home, process)
+        assert mid_outage(whole)
+        output = interrupt(process, signum)
     assert "restore: started sandbox component alpha" in output, output
     assert journal_of(whole.home).pending() == []
     assert leftovers(whole.box, whole.env) == []
 
 
 def test_after_sigkill_chaos_restore_puts_everything_back(whole: RunningSandbox) -> None:
-    process = start_drill(whole.home, *PRIMARY_DOWN)
-    assert wait_until_acting(whole.home, process)
-    assert mid_outage(whole)
-    interrupt(process, signal.SIGKILL)
+    with running_drill(whole.home, *PRIMARY_DOWN) as process:
+        assert wait_until_acting(whole.home, process)
+        assert mid_outage(whole)
+        interrupt(process, signal.SIGKILL)
     assert "component alpha stopped" in leftovers(whole.box, whole.env)
     restored = restore(whole.home)
     assert restored.returncode == 0, restored.stdout + restored.stderr
@@ -178,7 +178,7 @@ def test_a_dry_run_prints_the_plan_and_touches_nothing(whole: RunningSandbox) ->
 def test_the_rollback_drill_ends_go_with_its_recovery_time(whole: RunningSandbox) -> None:
     config = whole.box.layout.config_dir / "litellm.yaml"
     before = config.read_bytes()
-    run = gonogo("run", "--stage", "rollback", home=whole.home)
+    run = gonogo("run", "--stage", "rollback", home=whole.home, timeout=480)
     assert run.returncode == 0, run.stdout + run.stderr
     for step in ("backed up", "bad change deployed", "detected", "rolled back", "healthy"):
         assert step in run.stdout, step
