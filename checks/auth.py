@@ -8,6 +8,7 @@ says so explicitly with `wrong_key_refused_with: [400, 401]`.
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any, Literal
 
@@ -74,6 +75,11 @@ def model_routes_need_a_key(spec: AuthCheck, ctx: CheckContext) -> None:
             )
             if reply.status not in refusals:
                 problems.append(f"{reply.request} with {label}: {_observed(reply, refusals)}")
+            elif served := _served(reply):
+                problems.append(
+                    f"{reply.request} with {label}: answered {reply.status} but with {served}, "
+                    f"not a refusal: {excerpt(reply.text)!r}"
+                )
     for path in spec.public:
         reply = ctx.gateway.request("GET", path, auth=False, timeout_s=ctx.timeout(spec))
         if reply.status != 200:
@@ -93,6 +99,22 @@ def _body(route: Route, model: str) -> dict[str, Any] | None:
     if route.path.endswith("/completions") and "chat" not in route.path:
         return {"model": model, "prompt": "gonogo auth probe", "max_tokens": 1}
     return {"model": model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+
+
+def _served(reply: Reply) -> str | None:
+    """What the body served, when a refusal's status came with an answer (None for an error
+    body, or anything else that serves nothing)."""
+    try:
+        body = json.loads(reply.text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    if body.get("choices"):
+        return "a completion"
+    if isinstance(body.get("data"), list) and body["data"]:
+        return "data (a model list or embeddings)"
+    return None
 
 
 def _observed(reply: Reply, refusals: list[int]) -> str:

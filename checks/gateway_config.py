@@ -38,6 +38,7 @@ ENV_PREFIX = "os.environ/"
 TEMPLATE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")  # rendered at deploy time
 Aspect = Literal["keys", "models", "env", "fallbacks", "same_provider", "policy"]
 DEFAULT_ASPECTS: list[Aspect] = ["keys", "models", "env", "fallbacks", "policy"]
+SETTINGS_SECTIONS = ("general_settings", "router_settings", "litellm_settings")
 
 
 class GatewayConfigCheck(StaticCheck):
@@ -134,7 +135,7 @@ def key_findings(doc: YamlDocument, file: str) -> Iterator[Finding]:
         yield Finding(file, line, f"{dotted(path)}: duplicate key (YAML keeps only the last)")
     data = doc.data
     yield from _mapping(doc, file, (), data, "")
-    for section in ("general_settings", "router_settings", "litellm_settings"):
+    for section in SETTINGS_SECTIONS:
         if isinstance(data.get(section), dict):
             yield from _mapping(doc, file, (section,), data[section], section)
     settings = data.get("litellm_settings")
@@ -152,23 +153,51 @@ def _mapping(
     doc: YamlDocument, file: str, path: KeyPath, mapping: dict[str, Any], section: str
 ) -> Iterator[Finding]:
     known: dict[str, list[str] | None] = known_keys()["sections"][section]
-    version = known_keys()["litellm_version"]
-    is_open = section in known_keys()["open_sections"]
+    accepted: dict[str, list[Any]] = known_keys()["values"].get(section, {})
     for key, value in mapping.items():
         where = (*path, str(key))
         if key not in known:
-            close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.75)
-            if is_open and close:  # passed on as it is: only a near miss is a mistake
-                message = f"{dotted(where)}: not a key LiteLLM {version} knows; did you mean "
-                yield Finding(file, doc.line(where), f"{message}{close[0]!r}?")
-            elif not is_open:
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                message = f"{dotted(where)}: not a key LiteLLM {version} accepts here{hint}"
-                yield Finding(file, doc.line(where), message)
+            message = _unknown_key(str(key), section, known)
         elif (types := known[key]) and not fits(value, types):
             expected = " or ".join(t for t in types if t != "null")
-            message = f"{dotted(where)}: expected {expected}, got {json_type(value)}"
-            yield Finding(file, doc.line(where), message)
+            message = f": expected {expected}, got {json_type(value)}"
+        elif key in accepted and not _accepted(value, accepted[key]):
+            message = _not_accepted(value, accepted[key])
+        else:
+            continue
+        if message:
+            yield Finding(file, doc.line(where), f"{dotted(where)}{message}")
+
+
+def _unknown_key(key: str, section: str, known: dict[str, Any]) -> str | None:
+    """Where the key belongs if another section knows it; else a near miss, if any. (Said
+    after the key's path: `litellm_settings.master_key belongs under general_settings`.)"""
+    version = known_keys()["litellm_version"]
+    home = [
+        other
+        for other in SETTINGS_SECTIONS
+        if other != section and key in known_keys()["sections"][other]
+    ]
+    if home and section in ("", *SETTINGS_SECTIONS):
+        here = f"under {section}" if section else "at the top level"
+        return f" belongs under {' or '.join(home)}, not {here} (LiteLLM {version})"
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    if section in known_keys()["open_sections"]:  # passed on as it is: only a near miss is wrong
+        return f": not a key LiteLLM {version} knows{hint}" if close else None
+    return f": not a key LiteLLM {version} accepts here{hint}"
+
+
+def _accepted(value: Any, values: list[Any]) -> bool:
+    return value is None or (isinstance(value, str) and is_indirect(value)) or value in values
+
+
+def _not_accepted(value: Any, values: list[Any]) -> str:
+    version = known_keys()["litellm_version"]
+    close = difflib.get_close_matches(str(value), [str(v) for v in values], n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(str(v) for v in values)
+    return f": {value!r} is not a value LiteLLM {version} accepts (accepted: {listed}){hint}"
 
 
 def fits(value: Any, types: list[str]) -> bool:

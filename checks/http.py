@@ -110,10 +110,10 @@ def _problems(expect: HttpExpect, reply: Reply) -> list[str]:
     problems = []
     if expect.within_s is not None and reply.elapsed_s > expect.within_s:
         problems.append(f"took {seconds(reply.elapsed_s)}, over {seconds(expect.within_s)}")
-    if expect.body is not None and (miss := expect.body.mismatch(reply.text)):
+    if expect.body is not None and (miss := expect.body.mismatch_text(reply.text)):
         problems.append(f"body: {miss}")
     for name, matcher in expect.headers.items():
-        if miss := matcher.mismatch(reply.headers.get(name)):
+        if miss := matcher.mismatch_text(reply.headers.get(name)):
             problems.append(f"header {name}: {miss}")
     if expect.json_body:
         try:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from gonogo.checklist import CheckSpec
+from gonogo.checklist import Checklist, CheckSpec
+from gonogo.checklist.model import Problem
 from gonogo.clients.hosts import HostsClient
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
@@ -42,10 +44,18 @@ class ResourcesCheck(CheckSpec):
     max_memory_percent: float | None = Field(85, gt=0, le=100)
     max_disk_percent: float | None = Field(85, gt=0, le=100)
     disk_path: str = "/"
-    max_rss_mb: float | None = Field(None, gt=0, description="The gateway processes' RSS sum.")
+    max_rss_mb: float | None = Field(
+        None, gt=0, description="The RSS sum of the processes `process` names (needs it)."
+    )
 
     def needs(self) -> tuple[str, ...]:
         return ()  # hosts are reached by testinfra, each checked on first use
+
+    def references(self, checklist: Checklist) -> Iterator[Problem]:
+        # A bound that cannot be measured must not pass unmeasured: without `process` gonogo
+        # cannot tell the gateway's processes from the others on the host.
+        if self.max_rss_mb is not None and not self.process:
+            yield ("max_rss_mb",), "needs process: (a regex of the gateway's command line)"
 
 
 @check_kind("resources", ResourcesCheck)

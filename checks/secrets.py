@@ -20,8 +20,8 @@ from pydantic import Field
 from gonogo.context import CheckContext
 from gonogo.errors import InputError
 from gonogo.registry import check_kind
+from gonogo.secret_patterns import Excerpt, Hit, scan
 
-from .secret_patterns import Excerpt, Hit, scan
 from .static import Finding, StaticCheck, fail_on, load_yaml, resolve
 
 GIT_TIMEOUT_S = 600.0

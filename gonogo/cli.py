@@ -22,6 +22,7 @@ from gonogo.checklist import LoadedChecklist, Stage, load_checklist, registered_
 from gonogo.checklist.source import render_text
 from gonogo.environment import runs_dir, sandbox_dir, sandbox_values, target_env
 from gonogo.errors import ChecklistError
+from gonogo.init import init_command
 from gonogo.redaction import SECRET_NAME
 from gonogo.reporting import build_report
 from gonogo.resources import default_checklist_file
@@ -56,7 +57,7 @@ def main() -> None:
     """gonogo: prove an AI gateway deployment is fit for traffic, then say GO or NO-GO."""
 
 
-for _command in SIGNOFF_COMMANDS:
+for _command in [*SIGNOFF_COMMANDS, init_command]:
     main.add_command(_command)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jmespath
@@ -12,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from gonogo.checklist.model import Strict
 
 CONDITIONS = ("equals", "contains", "regex", "lt", "gt", "exists")
+SHOWN_CHARS = 200  # of a value shown in a message
 
 
 class Matcher(Strict):
@@ -41,13 +44,24 @@ class Matcher(Strict):
         return pattern
 
     def describe(self) -> str:
-        return " and ".join(f"{name} {getattr(self, name)!r}" for name in self._given())
+        return " and ".join(f"{name} {_show(getattr(self, name))}" for name in self._given())
 
     def mismatch(self, actual: Any) -> str | None:
-        """None when every condition holds, else what was expected and what was found."""
+        """None when every condition holds on the JSON value `actual`, else what was expected
+        and what was found. Types count: "False" is not false, 200 is not "200"."""
+        return self._first_miss(actual, _typed)
+
+    def mismatch_text(self, actual: str | None) -> str | None:
+        """The same on text (a header, a body): numbers are read from it, and a number or a
+        bool in the checklist is compared as it is written in JSON."""
+        return self._first_miss(actual, _textual)
+
+    def _first_miss(self, actual: Any, holds: Judge) -> str | None:
         for name in self._given():
-            if not _holds(name, getattr(self, name), actual):
-                return f"expected {name} {getattr(self, name)!r}, got {_show(actual)}"
+            wanted = getattr(self, name)
+            why = holds(name, wanted, actual)
+            if why is not None:
+                return f"expected {name} {_show(wanted)}, got {_show(actual)}{why}"
         return None
 
     def _given(self) -> list[str]:
@@ -73,27 +87,79 @@ class JsonMatcher(Matcher):
         return f"{self.path}: {found}" if found else None
 
 
-def _holds(condition: str, wanted: Any, actual: Any) -> bool:
+Judge = Callable[[str, Any, Any], str | None]  # None: holds; else why not ("" or " (...)")
+
+
+def _typed(condition: str, wanted: Any, actual: Any) -> str | None:
     if condition == "exists":
-        return (actual is not None) == bool(wanted)
+        return None if (actual is not None) == bool(wanted) else ""
     if condition == "equals":
-        return bool(actual == wanted or (actual is not None and str(actual) == str(wanted)))
+        return None if json_type(actual) == json_type(wanted) and actual == wanted else ""
     if actual is None:
-        return False
+        return ""
+    kind = json_type(actual)
     if condition == "contains":
-        return wanted in actual if isinstance(actual, list) else str(wanted) in str(actual)
+        if kind == "list":
+            return None if any(_same(item, wanted) for item in actual) else ""
+        if kind != "string":
+            return f" (contains applies to a string or a list, not {_a(kind)})"
+        if not isinstance(wanted, str):
+            return f" (contains on a string applies to text, not {_a(json_type(wanted))})"
+        return None if wanted in actual else ""
     if condition == "regex":
-        return re.search(wanted, str(actual)) is not None
-    number = _number(actual)
-    return number is not None and (number < wanted if condition == "lt" else number > wanted)
+        if kind != "string":
+            return f" (regex applies to a string, not {_a(kind)})"
+        return None if re.search(wanted, actual) else ""
+    if kind != "number":
+        return f" ({condition} applies to a number, not {_a(kind)})"
+    return None if (actual < wanted if condition == "lt" else actual > wanted) else ""
 
 
-def _number(value: Any) -> float | None:
+def _textual(condition: str, wanted: Any, actual: Any) -> str | None:
+    if actual is None or condition == "exists":
+        return _typed(condition, wanted, actual)
+    if condition in ("lt", "gt"):
+        number = _number(actual)
+        if number is None:
+            return f" ({condition} applies to a number, and this text is not one)"
+        return _typed(condition, wanted, number)
+    if condition in ("equals", "contains") and not isinstance(wanted, str):
+        wanted = json.dumps(wanted)  # `equals: 200` on a header: the text "200"
+    return _typed(condition, wanted, actual)
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value: string, number, bool, null, list or object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):  # before int: True is an int to Python, not to JSON
+        return "bool"
+    for cls, name in ((str, "string"), (int | float, "number"), (list, "list"), (dict, "object")):
+        if isinstance(value, cls):
+            return name
+    return type(value).__name__
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    return json_type(value) == json_type(wanted) and value == wanted
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def _number(text: str) -> float | None:
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        return float(text)
+    except ValueError:
         return None
 
 
 def _show(value: Any) -> str:
-    return "nothing" if value is None else repr(value)
+    """A value as JSON writes it (strings quoted as Python does), short."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= SHOWN_CHARS else repr(value[:SHOWN_CHARS]) + "..."
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    return shown if len(shown) <= SHOWN_CHARS else shown[:SHOWN_CHARS] + "..."

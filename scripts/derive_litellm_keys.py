@@ -17,12 +17,14 @@ Sources, per section of config.yaml (as LiteLLM's proxy reads them in this versi
   `LiteLLM_Params`; model_info: `ModelInfo`.
 Sections that pass unknown keys on are listed as open. Each key maps to the JSON types it may
 hold (int, number, bool, str, list, dict, null), or to null when its annotation says nothing
-checkable.
+checkable. `values` lists, per section, the keys whose annotation is an enumeration (a Literal or
+an Enum, e.g. router_settings.routing_strategy, cache_params.type) and the values accepted.
 """
 
 from __future__ import annotations
 
 import ast
+import enum
 import inspect
 import json
 import os
@@ -92,6 +94,38 @@ def _of_class(cls: Any) -> Types:
 
 def _of_value(value: Any) -> list[str]:
     return json_types(type(value)) or []
+
+
+def accepted_values(annotation: Any) -> list[Any] | None:
+    """The values an enumerated annotation allows (None aside); None when it is not one."""
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return [member.value for member in annotation]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return list(typing.get_args(annotation))
+    if origin is typing.Annotated:
+        return accepted_values(typing.get_args(annotation)[0])
+    if origin not in (typing.Union, types.UnionType):
+        return None
+    found: list[Any] = []
+    for arg in typing.get_args(annotation):
+        if arg is type(None):
+            continue
+        values = accepted_values(arg)
+        if values is None:
+            return None  # an enumeration or anything else: not a closed set
+        found += values
+    return found or None
+
+
+def enumerated(hints: Mapping[str, Any], names: Iterable[str]) -> dict[str, list[Any]]:
+    found = {name: accepted_values(hints[name]) for name in names if name in hints}
+    return {name: values for name, values in found.items() if values}
+
+
+def values_of_model(model: type[BaseModel]) -> dict[str, list[Any]]:
+    hints = {f.alias or n: f.annotation for n, f in model.model_fields.items()}
+    return enumerated(hints, hints)
 
 
 def of_model(model: type[BaseModel]) -> dict[str, Types]:
@@ -252,6 +286,21 @@ def open_sections() -> list[str]:
     return [*allowing, "litellm_settings"]
 
 
+def values() -> dict[str, dict[str, list[Any]]]:
+    router = typing.get_type_hints(litellm.Router.__init__)
+    found = {
+        "general_settings": values_of_model(ConfigGeneralSettings),
+        "router_settings": enumerated(router, router_settings()),
+        "litellm_settings": enumerated(getattr(litellm, "__annotations__", {}), vars(litellm)),
+        "cache_params": enumerated(
+            typing.get_type_hints(Cache.__init__), of_signature(Cache.__init__)
+        ),
+        "litellm_params": values_of_model(LiteLLM_Params),
+        "model_info": values_of_model(ModelInfo),
+    }
+    return {section: keys for section, keys in found.items() if keys}
+
+
 def derive() -> dict[str, Any]:
     return {
         "litellm_version": version("litellm"),
@@ -267,6 +316,7 @@ def derive() -> dict[str, Any]:
             "litellm_params": of_model(LiteLLM_Params),
             "model_info": of_model(ModelInfo),
         },
+        "values": values(),
     }
 
 

@@ -22,13 +22,14 @@ def gonogo(
     home: Path | None = None,
     timeout: float = 240,
     report: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`gonogo ARGS` in `cwd`; with `home`, a GONOGO_HOME of its own, else the caller's.
 
     `gonogo run` gets `--no-report` unless `report=True`: building the HTML report (Allure's
     Java command line) costs seconds a run, and only the tests of the report look at it.
     """
-    env = os.environ.copy()
+    env = {**os.environ, **(extra_env or {})}
     if home is not None:
         env["GONOGO_HOME"] = str(home)
         env.pop("GONOGO_CHECKLIST", None)

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gonogo.checklist.source import Path_
+from gonogo.redaction import looks_like_a_key
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 CHECK_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -81,7 +82,7 @@ class Target(Strict):
     @field_validator("api_key_env", "redis_password_env", mode="before")
     @classmethod
     def _a_name_not_a_secret(cls, name: object) -> object:
-        if isinstance(name, str) and name.startswith(("sk-", "Bearer")):
+        if isinstance(name, str) and (name.startswith("Bearer") or looks_like_a_key(name)):
             raise ValueError("expected the NAME of an environment variable, not the key itself")
         return name
 

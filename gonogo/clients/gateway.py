@@ -181,18 +181,23 @@ def _read_stream(
 
 @dataclass
 class _StreamSoFar:
-    """What a stream delivered until it ended, broke off or stalled."""
+    """What a stream delivered until it ended, broke off or stalled, held to the OpenAI
+    streaming contract: every event JSON, a finish_reason, then `data: [DONE]`."""
 
     started: float
     content: str = ""
     usage: Mapping[str, Any] | None = None
     ttft: float | None = None
-    pieces: int = 0
+    pieces: int = 0  # chunks with content
+    chunks: int = 0
+    finish_reason: str | None = None
 
     def read(self, source: EventSource, timeout_s: float) -> str | None:
         """Read to [DONE]; the problem found, or None for a stream that ended properly."""
         for event in source.iter_sse():
             if event.data.strip() == "[DONE]":
+                if self.finish_reason is None:
+                    return self.unfinished("then [DONE] without a finish_reason")
                 return None
             try:
                 chunk = json.loads(event.data)
@@ -204,6 +209,7 @@ class _StreamSoFar:
         return self.unfinished("then the stream ended without [DONE]")
 
     def add(self, chunk: Any) -> None:
+        self.chunks += 1
         piece = _delta_text(chunk)
         if piece:
             self.pieces += 1
@@ -212,12 +218,24 @@ class _StreamSoFar:
         self.content += piece
         if isinstance(chunk, dict):
             self.usage = chunk.get("usage") or self.usage
+            self.finish_reason = _finish_reason(chunk) or self.finish_reason
 
     def unfinished(self, how: str) -> str:
         if not self.pieces:
-            return f"answered 200 but streamed no content, {how}"
+            return f"answered 200 but streamed no content in {self.chunks} chunks, {how}"
         usage = ", usage included" if self.usage else ""
-        return f"answered 200 and streamed {self.pieces} content chunks{usage}, {how}"
+        return (
+            f"answered 200 and streamed {self.chunks} chunks ({self.pieces} with content{usage}), "
+            + how
+        )
+
+
+def _finish_reason(chunk: dict[str, Any]) -> str | None:
+    try:
+        reason = chunk["choices"][0].get("finish_reason")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return str(reason) if reason else None
 
 
 def _delta_text(chunk: Any) -> str:

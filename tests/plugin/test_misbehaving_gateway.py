@@ -8,7 +8,9 @@ import time
 
 import pytest
 
+from gonogo.clients.gateway import GatewayClient
 from tests.conftest import FakeProvider, StartFakeProvider
+from tests.plugin.servers import refusing, serving, stream_without_finish_reason
 
 CHECKLIST = """
 version: 1
@@ -97,6 +99,22 @@ def test_a_reset_connection_fails_with_a_reason(
     )
 
 
+def test_a_stream_cut_before_done_is_no_go_naming_the_smoke_check(
+    gate: pytest.Pytester, gateway: FakeProvider
+) -> None:
+    # The fake provider passes its stream straight through: nothing repairs the cut.
+    gateway.set_faults(error_rate=1.0, error_kind="cut")
+    result = run(gate, "-k", "smoke")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*gonogo verdict: NO-GO*",
+            "*smoke-chat: smoke chat: *streaming: answered 200 and streamed * chunks "
+            "(* with content), then the stream ended without [[]DONE[]]*",
+        ]
+    )
+
+
 def test_garbage_fails_as_not_a_completion(gate: pytest.Pytester, gateway: FakeProvider) -> None:
     gateway.set_faults(error_rate=1.0, error_kind="garbage")
     result = run(gate, "-k", "smoke")
@@ -170,3 +188,48 @@ def test_a_gateway_that_routes_by_header_is_reached_with_target_and_check_header
     # Without the check's own header, the gateway refuses: the target's header alone is not enough.
     result.stdout.fnmatch_lines(["models-unrouted: expected 200 from GET /v1/models, got 400 *"])
     assert gateway.stats()["by_status"] == {"200": 2}  # smoke: plain and streaming, both routed
+
+
+def test_a_stream_without_a_finish_reason_breaks_the_contract() -> None:
+    with serving(stream_without_finish_reason) as url:
+        gateway = GatewayClient(url, api_key=None, timeout_s=5, litellm=False)
+        reply = gateway.chat("chat", "hi", stream=True)
+        gateway.close()
+    assert reply.content == "Hi"
+    assert reply.problem == (
+        "answered 200 and streamed 1 chunks (1 with content, usage included), "
+        "then [DONE] without a finish_reason"
+    )
+
+
+AUTH = """
+version: 1
+target: {{kind: openai, base_url: "{url}", timeout_s: 2}}
+models: [{{name: chat}}]
+checks:
+  - id: keys-required
+    kind: auth
+    routes: [{{path: /v1/chat/completions}}]
+"""
+COMPLETION = {"object": "chat.completion", "choices": [{"message": {"content": "Hi"}}]}
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [({"error": {"message": "no key"}}, "GO"), (COMPLETION, "NO-GO")],
+    ids=["an error body", "a completion"],
+)
+def test_a_401_is_a_refusal_only_if_its_body_serves_nothing(
+    pytester: pytest.Pytester, body: dict[str, object], verdict: str
+) -> None:
+    with serving(refusing(body)) as url:
+        pytester.makefile(".yaml", checklist=AUTH.format(url=url))
+        result = run(pytester)
+    result.stdout.fnmatch_lines([f"*gonogo verdict: {verdict}*"])
+    if verdict == "NO-GO":
+        result.stdout.fnmatch_lines(
+            [
+                "keys-required: auth: POST /v1/chat/completions with no key: answered 401 but "
+                "with a completion, not a refusal: *; POST /v1/chat/completions with a wrong key:*"
+            ]
+        )

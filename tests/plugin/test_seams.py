@@ -83,8 +83,8 @@ checks: [{{id: smoke-chat, kind: smoke, model: chat, modes: [streaming]}}]
         result = run(pytester)
     result.stdout.fnmatch_lines(
         [
-            "*smoke-chat: smoke chat: streaming: answered 200 and streamed 2 content chunks, "
-            "then nothing more within 1 s*"
+            "*smoke-chat: smoke chat: streaming: answered 200 and streamed 2 chunks "
+            "(2 with content), then nothing more within 1 s*"
         ]
     )
 

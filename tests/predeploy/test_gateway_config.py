@@ -40,6 +40,44 @@ def test_a_misspelt_router_setting_is_named_with_its_line_and_a_guess(
     )
 
 
+def test_a_value_litellm_does_not_accept_is_no_go_with_the_accepted_values(
+    deployment: Deployment,
+) -> None:
+    line = deployment.edit(
+        "litellm.yaml", "  num_retries: 2", "  num_retries: 2\n  routing_strategy: round-robin"
+    )
+    deployment.edit("litellm.yaml", "type: redis", "type: redis-cluster")
+    no_go(
+        deployment.run(check()),
+        "gateway-config",
+        f"sandbox/litellm.yaml:{line + 1}: router_settings.routing_strategy: 'round-robin' is "
+        "not a value LiteLLM 1.106.2 accepts (accepted: simple-shuffle, least-busy, "
+        "usage-based-routing, latency-based-routing, cost-based-routing, usage-based-routing-v2, "
+        "lar1)",
+        "litellm_settings.cache_params.type: 'redis-cluster' is not a value LiteLLM 1.106.2 "
+        "accepts (accepted: local, redis, redis-semantic, valkey-semantic, s3, disk, "
+        "qdrant-semantic, azure-blob, gcs)",
+    )
+
+
+def test_a_key_in_the_wrong_section_is_named_with_the_section_it_belongs_under(
+    deployment: Deployment,
+) -> None:
+    line = deployment.edit(
+        "litellm.yaml",
+        "  cache: true",
+        "  cache: true\n  master_key: os.environ/LITELLM_MASTER_KEY",
+    )
+    result = deployment.run(check())
+    no_go(
+        result,
+        "gateway-config",
+        f"sandbox/litellm.yaml:{line + 1}: litellm_settings.master_key belongs under "
+        "general_settings, not under litellm_settings (LiteLLM 1.106.2)",
+    )
+    assert "did you mean" not in result.stdout.str()
+
+
 def test_wrong_types_and_models_without_a_provider_model(deployment: Deployment) -> None:
     deployment.edit("litellm.yaml", "num_retries: 2", "num_retries: two")
     deployment.edit("litellm.yaml", "model: openai/gpt-backup-beta", "modle: openai/x")

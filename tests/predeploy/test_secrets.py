@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gonogo.checks.secret_patterns import fingerprint
 
+from gonogo.secret_patterns import fingerprint
 from tests.predeploy.conftest import Deployment, no_go
 
 CHECK = """  - id: no-secrets

@@ -30,6 +30,9 @@ def test_the_keys_file_is_of_the_pinned_litellm() -> None:
     sections = known_keys()["sections"]
     assert "num_retries" in sections["router_settings"]
     assert "master_key" in sections["general_settings"]
+    values = known_keys()["values"]
+    assert "simple-shuffle" in values["router_settings"]["routing_strategy"]
+    assert "redis" in values["cache_params"]["type"]
 
 
 # Importing LiteLLM takes seconds: this runs with the sandbox's tests (make test), not test-fast.

@@ -6,7 +6,8 @@ import secrets
 import string
 
 import pytest
-from gonogo.checks.secret_patterns import fingerprint, scan
+
+from gonogo.secret_patterns import fingerprint, scan
 
 
 def token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
@@ -48,6 +49,7 @@ def test_each_format_is_found_with_its_detector(line, detector) -> None:
         "api_key_env: OPENAI_API_KEY",
         "password: ${REDIS_PASSWORD}",
         "GONOGO_SIGNOFF_KEY=/etc/gonogo/signoff-private.key",
+        "PORTKEY := .portkey/node_modules/@portkey-ai/gateway/build/start-server.js",
         'key="${GONOGO_SIGNOFF_KEY:-/etc/gonogo/signoff.key}"',
         "TOKEN = 'xxxxxxxxxxxxxxxxxxxxxxxx'",
         "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxx",

@@ -104,7 +104,7 @@ class Completions:
         if await client.wait(faults.latency_ms / 1000):
             return "disconnected"
         if self.provider.rng.random() < faults.error_rate:
-            return await self._fail(faults, client, receive, send)
+            return await self._fail(request, faults, client, receive, send)
         words = wire.answer_words(self.provider.name, request.max_words)
         if request.stream:
             await self._stream(request, words, faults, client, send)
@@ -112,7 +112,9 @@ class Completions:
             await self._send(send, 200, wire.completion(request, words), b"application/json")
         return "200"
 
-    async def _fail(self, faults: Faults, client: _Client, receive: Receive, send: Send) -> str:
+    async def _fail(
+        self, request: ChatRequest, faults: Faults, client: _Client, receive: Receive, send: Send
+    ) -> str:
         if faults.error_kind == "hang":
             if await client.wait(HANG_LIMIT_S):
                 return "hang"
@@ -122,6 +124,15 @@ class Completions:
         if faults.error_kind == "reset":
             await _reset(receive, send, client)
             return "reset"
+        if faults.error_kind == "cut":
+            if not request.stream:
+                await _truncate(send)
+                return "cut"
+            words = wire.answer_words(self.provider.name, request.max_words)
+            await self._stream(
+                request, words[: len(words) // 2 or 1], faults, client, send, cut=True
+            )
+            return "cut"
         if faults.error_kind == "garbage":
             await self._send(send, 200, b"<html>oops</html>", b"text/html; charset=utf-8")
             return "200"
@@ -131,9 +142,19 @@ class Completions:
         raise Reject(status, f"injected fault: HTTP {status}", code, kind)
 
     async def _stream(
-        self, request: ChatRequest, words: list[str], faults: Faults, client: _Client, send: Send
+        self,
+        request: ChatRequest,
+        words: list[str],
+        faults: Faults,
+        client: _Client,
+        send: Send,
+        cut: bool = False,
     ) -> None:
+        """The answer as server-sent events; `cut` stops after the words, closing the
+        connection, as a provider that crashed mid-answer behind a pass-through gateway."""
         headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+        if cut:
+            headers.append((b"connection", b"close"))
         start: Message = {
             "type": "http.response.start",
             "status": 200,
@@ -148,6 +169,9 @@ class Completions:
                 return
             await _event(send, chunk({"content": word if index == 0 else f" {word}"}, None))
             delay = faults.inter_token_ms
+        if cut:
+            await send({"type": "http.response.body", "body": b""})
+            return
         await _event(send, chunk({}, "stop"))
         if request.include_usage:
             await _event(send, chunk.usage(wire.usage(request.prompt_tokens, len(words))))

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 HANG_LIMIT_S = 3600.0
 MAX_DELAY_MS = HANG_LIMIT_S * 1000
 
-ErrorKind = Literal["status", "hang", "reset", "garbage"]
+# cut: a stream stops halfway (no finish_reason, no [DONE]) and the connection closes
+ErrorKind = Literal["status", "hang", "reset", "garbage", "cut"]
 
 
 class Faults(BaseModel):

@@ -1,5 +1,6 @@
 """What a secret looks like: detect-secrets' pattern plugins, AI provider key formats, and
-high-entropy values assigned to names like *_KEY / *_TOKEN / *_SECRET.
+high-entropy values assigned to names like *_KEY / *_TOKEN / *_SECRET. The secrets check scans
+with all of them; redaction (gonogo.redaction) masks the key formats in everything gonogo writes.
 
 Every detector runs over a whole text at once (one C-level regex scan each), never line by
 line in Python: that is what keeps a scan of all history within a few times `git log -p`.
@@ -26,6 +27,7 @@ MIN_ENTROPY = 3.0  # bits per character; "sk-xxxxxxxxxxxxxxxxxxxxxxxx" is a plac
 ASSIGNED_MIN_ENTROPY = 3.5
 MIN_GROUP = 8  # a shorter captured group is a prefix, not the secret
 
+PRIVATE_KEY_HEADER = r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 # Each starts with a literal, so the regex engine skips to it (a leading \b would defeat that:
 # the word boundary is checked after the match instead).
 AI_KEY_FORMATS = {
@@ -36,8 +38,32 @@ AI_KEY_FORMATS = {
     "AWS temporary access key id": r"ASIA[0-9A-Z]{16}(?![0-9A-Z])",
     "Hugging Face token": r"hf_[A-Za-z0-9]{34,}",
     "Groq API key": r"gsk_[A-Za-z0-9]{40,}",
-    "Private key block": r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+    "Private key block": PRIVATE_KEY_HEADER,
 }
+# Redaction runs on every evidence string: one precompiled regex per key format (not
+# detect-secrets, whose import alone costs 0.3-2 s), each led by its literal so the engine skips
+# to it (an alternation of them, or a leading lookbehind, is ~100 times slower). A message may
+# show a key cut short ("AKIAQ3J7FZ..."), so a format matches from 8 characters after its prefix
+# on; a private key is masked from its header to its END line (or the end of the text).
+SHORTEST_SHOWN = 8
+
+
+def _cut_short(regex: str) -> str:
+    return re.sub(
+        r"\{(\d+)(,\d*)?\}",
+        lambda m: f"{{{SHORTEST_SHOWN},}}" if int(m[1]) > SHORTEST_SHOWN else m[0],
+        regex,
+    )
+
+
+KEY_SHAPES = tuple(
+    re.compile(_cut_short(regex))
+    for regex in AI_KEY_FORMATS.values()
+    if regex != PRIVATE_KEY_HEADER
+)
+PRIVATE_KEY = re.compile(
+    PRIVATE_KEY_HEADER + r".*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)", re.S
+)
 # A value assigned to a name ending in key, token, secret or password: the regex starts at the
 # keyword, found through a lookahead on its first letter (three times faster than re.I here),
 # and the rest of the name is read backwards only for a match.
@@ -50,8 +76,11 @@ ASSIGNED = re.compile(
     """
 )
 _NAME_BEFORE = re.compile(r"[A-Za-z0-9_.\-]*$")
-# KEY=/etc/app/signing.key, ${KEY:-/etc/app/signing.key}: where a key lives, not the key.
-_FILE_PATH = re.compile(r"-?(?:~|\.{1,2})?/[A-Za-z0-9_.\-/]+")
+# KEY=/etc/app/signing.key, ${KEY:-/etc/app/signing.key}, PORTKEY := .portkey/lib/start.js:
+# where a key lives (or a name that ends in "key"), not the key.
+_FILE_PATH = re.compile(
+    r"-?(?:~|\.{1,2})?/[A-Za-z0-9_.@\-/]+|\.[A-Za-z0-9_.@\-]+/[A-Za-z0-9_.@\-/]+"
+)
 _DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 # Some detect-secrets patterns start with a lookbehind or a class and are tried at every
 # position: the slowest scans by far. Each is run only on the lines holding what any of its
