@@ -29,6 +29,7 @@ TIERS = {
     "packaging": ["tests/packaging"],
 }
 GOALS_S = {"fast": 60.0, "total": 360.0}
+FAST_WORKERS = 2  # the Makefile's FAST_WORKERS
 SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
 
 
@@ -44,7 +45,8 @@ class Tier:
 def run_tier(name: str, seed: int, workers: int, extra: list[str]) -> Tier:
     command = [sys.executable, "-m", "pytest", *TIERS[name], "-q"]
     command += ["--random-order", f"--random-order-seed={seed}", "--durations=5", *extra]
-    if workers > 1:  # as `make test TEST_WORKERS=N`
+    workers = FAST_WORKERS if name == "fast" and workers == 0 else workers
+    if workers > 1:  # as `make test-fast` (FAST_WORKERS) and `make test TEST_WORKERS=N`
         command += ["-n", str(workers), "--dist", "loadgroup"]
     started = time.monotonic()
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
