@@ -66,7 +66,8 @@ def main() -> None:
     options = parser.parse_args()
     names = list(TIERS) if options.tier == "all" else [options.tier]
     load = f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
-    print(f"seed {options.seed}, {options.workers or 'no'} xdist workers; load before: {load}")
+    workers = options.workers or f"no ({FAST_WORKERS} for the fast tier)"
+    print(f"seed {options.seed}, xdist workers: {workers}; load before: {load}")
     tiers = [run_tier(n, options.seed, options.workers, options.pytest_args) for n in names]
     for tier in tiers:
         print(f"{tier.name:12} {tier.wall_s:7.1f} s wall  {tier.counts}  (exit {tier.code})")
