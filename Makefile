@@ -1,8 +1,10 @@
 # The two commands the README promises: `make demo` and `make test`.
 # Runs as root on a fresh Debian machine with Python 3.11; everything else is installed here.
 # uv run as `python -m uv` installs into that python unless told otherwise: hence --python.
-# LiteLLM's bytecode is compiled at install (as a real image would ship it): imports take ~8 s
-# without it here, where PYTHONDONTWRITEBYTECODE is set.
+# Both venvs' bytecode is compiled at install (as a real image would ship it): PYTHONDONTWRITEBYTECODE
+# is set here, so without it every process compiles what it imports (LiteLLM ~8 s, gonogo ~2 s of
+# CPU). gonogo's own folders are compiled too (their __pycache__ is git-ignored; an edited module
+# is recompiled in memory until the next `make setup`).
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
@@ -12,9 +14,16 @@ GONOGO := $(VENV)/bin/gonogo
 DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager wrk
 # The Allure command line (Allure 2, Java) from npm, under a project-local prefix; reports/
 # finds it there. Analytics are turned off where it runs (ALLURE_NO_ANALYTICS=true).
+SOURCES := gonogo checks load chaos rollback reports
 ALLURE := .allure/node_modules/.bin/allure
 ALLURE_PACKAGE := allure-commandline@2.46
 SIGNOFF_KEY = $${GONOGO_HOME:-.gonogo}/keys/signoff.key
+# The open-source Portkey gateway (`sandbox up --gateway portkey`) from npm, pinned with its lock
+# file (sandbox/portkey-gateway/), under a project-local prefix; run by Debian's node.
+PORTKEY_GATEWAY := .portkey/node_modules/@portkey-ai/gateway/build/start-server.js
+# `make demo GATEWAY=portkey` runs the Portkey sandbox with its own checklist.
+GATEWAY ?= litellm
+DEMO_CHECKLIST := $(if $(filter portkey,$(GATEWAY)),--checklist examples/portkey/checklist.yaml)
 
 .PHONY: help setup promtool sandbox-deps test-deps demo test test-fast lint bench bench-drills clean
 
@@ -37,7 +46,8 @@ promtool:
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv
 	$(UV) venv -q --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip install -q --python $(VENV)/bin/python -e '.[dev]'
+	$(UV) pip install -q --compile-bytecode --python $(VENV)/bin/python -e '.[dev]'
+	$(VENV)/bin/python -m compileall -q -j 0 $(SOURCES) >/dev/null
 	@touch $@
 
 $(ALLURE):
@@ -54,8 +64,8 @@ test-deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	  chromium strace >/dev/null; }
 
-# The sandbox: Debian's Redis, Prometheus and Alertmanager, and LiteLLM in its own venv.
-sandbox-deps: $(LITELLM_VENV)/.installed
+# The sandbox: Debian's Redis, Prometheus and Alertmanager, LiteLLM in its own venv, Portkey.
+sandbox-deps: $(LITELLM_VENV)/.installed $(PORTKEY_GATEWAY)
 	@missing=""; for bin in redis-server prometheus prometheus-alertmanager promtool wrk; do \
 	  command -v $$bin >/dev/null || missing=yes; done; \
 	if [ -n "$$missing" ]; then \
@@ -69,11 +79,20 @@ $(LITELLM_VENV)/.installed: sandbox/litellm-requirements.txt
 	  -r sandbox/litellm-requirements.txt
 	@touch $@
 
+# Its install script (patch-package) has no patches to apply in the published package.
+$(PORTKEY_GATEWAY): sandbox/portkey-gateway/package.json sandbox/portkey-gateway/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	mkdir -p .portkey && cp sandbox/portkey-gateway/package*.json .portkey/
+	npm ci --prefix .portkey --no-audit --no-fund --silent --ignore-scripts
+	@touch $@
+
 # Run every stage, then sign the verdict (a demo key is made once) and build the report, whose
 # path is the last line: open it from disk.
 demo: setup sandbox-deps
 	@status=1; \
-	if $(GONOGO) sandbox up; then $(GONOGO) run --stage all --no-report; status=$$?; fi; \
+	if $(GONOGO) sandbox up --gateway $(GATEWAY); then \
+	  $(GONOGO) run --stage all --no-report $(DEMO_CHECKLIST); status=$$?; fi; \
 	$(GONOGO) sandbox down; \
 	if [ $$status -le 1 ]; then \
 	  test -f "$(SIGNOFF_KEY)" || $(GONOGO) keygen --out "$(SIGNOFF_KEY)"; \
@@ -107,9 +126,11 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup sandbox-deps
+	$(VENV)/bin/python bench/startup.py
 	$(VENV)/bin/python bench/sandbox_startup.py
 	$(VENV)/bin/python bench/postdeploy_stage.py
 	$(VENV)/bin/python bench/secret_scan.py
+	$(VENV)/bin/python bench/redaction.py
 	$(VENV)/bin/python bench/load_user.py
 
 bench-drills: setup sandbox-deps
@@ -119,4 +140,4 @@ bench-drills: setup sandbox-deps
 
 clean:
 	-$(GONOGO) sandbox down
-	rm -rf $(VENV) $(LITELLM_VENV) .gonogo .allure
+	rm -rf $(VENV) $(LITELLM_VENV) .gonogo .allure .portkey

@@ -5,12 +5,11 @@ written before every action, `gonogo chaos restore` after a crash)."""
 from gonogo.live import pytest_configure, pytest_unconfigure
 
 from . import commands, kind
-from .hooks import pytest_addoption, pytest_sessionfinish
+from .hooks import pytest_sessionfinish
 
 __all__ = [
     "commands",
     "kind",
-    "pytest_addoption",
     "pytest_configure",
     "pytest_sessionfinish",
     "pytest_unconfigure",

@@ -7,21 +7,19 @@ world is still whole. A step's undo is written to the journal before the step is
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
-import psutil
+from typing import TYPE_CHECKING
 
 from gonogo.checklist import Checklist, Provider
 from gonogo.control.journal import CommandUndo, HttpUndo, SandboxStartUndo, Undo
+from gonogo.control.processes import stop_process
 from gonogo.control.restore import describe_undo
 from gonogo.environment import sandbox_dir
 from gonogo.errors import ChecklistError, GonogoError, TargetError
-from gonogo.sandbox import Sandbox
+from gonogo.lazy import lazy_module
 
 from .model import (
     Action,
@@ -32,7 +30,19 @@ from .model import (
     StopProcess,
 )
 
+if TYPE_CHECKING:
+    import httpx
+    import psutil
+
+    from gonogo.sandbox import Sandbox
+else:
+    httpx = lazy_module("httpx")
+    psutil = lazy_module("psutil")
+
 ADMIN_TIMEOUT_S = 5.0
+# What a gonogo fake provider answers on GET /admin/identity (gonogo/sandbox/fake_provider/
+# server.py; not imported: it pulls the whole server in).
+FAKE_PROVIDER_SERVER = "gonogo-fake-provider"
 OUTAGE_FAULTS = {"error_rate": 1.0, "error_status": 503, "error_kind": "status"}
 
 
@@ -86,6 +96,8 @@ def _stop_provider(provider: Provider) -> Step:
 
 
 def _sandbox_stop(component: str, expected_url: str | None = None) -> Step:
+    from gonogo.sandbox import Sandbox  # the sandbox's own parts: only when acting on it
+
     box = Sandbox(sandbox_dir())
     try:
         box.env()  # raises when the sandbox is not up
@@ -110,26 +122,60 @@ def _stopped(box: Sandbox, component: str) -> None:
 
 
 def _admin_step(provider: Provider, faults: dict[str, object], what: str) -> Step:
+    """Faults through the admin endpoint of one of gonogo's fakes (checked now, before anything
+    changes); the undo puts back only the fields it changes, as they were."""
     if not provider.base_url:
         raise ChecklistError(f"provider {provider.name} has no base_url for its admin endpoint")
     base = provider.base_url
-    undo = HttpUndo(method="POST", url=f"{base}/admin/reset")
+    before = _fake_faults(provider, base)
+    previous = {key: before[key] for key in faults if key in before}
+    undo = HttpUndo(method="PUT", url=f"{base}/admin/faults", json_body=previous)
 
     def inject() -> None:
-        try:
-            response = httpx.put(
-                f"{base}/admin/faults", json=faults, timeout=ADMIN_TIMEOUT_S, trust_env=False
-            )
-        except httpx.HTTPError as error:
-            raise TargetError(
-                f"provider {provider.name}: PUT /admin/faults failed ({error})"
-            ) from None
-        if not response.is_success:
-            raise TargetError(
-                f"provider {provider.name}: PUT /admin/faults answered {response.status_code}"
-            )
+        _admin_call(provider, "PUT", f"{base}/admin/faults", faults)
 
     return Step(f"provider {provider.name}", what, undo, inject)
+
+
+def _fake_faults(provider: Provider, base: str) -> dict[str, object]:
+    """The current faults of a provider that says it is one of gonogo's fakes, else refuse:
+    another server's admin routes (or none) must never be driven by a drill."""
+    said = _admin_call(provider, "GET", f"{base}/admin/identity", None, quiet=True)
+    if not isinstance(said, dict) or said.get("server") != FAKE_PROVIDER_SERVER:
+        raise TargetError(
+            f"provider {provider.name} at {base} is not one of gonogo's fake providers (GET "
+            "/admin/identity did not say so): faults are injected only into those; nothing "
+            "was changed"
+        )
+    faults = _admin_call(provider, "GET", f"{base}/admin/faults", None)
+    return faults if isinstance(faults, dict) else {}
+
+
+def _admin_call(
+    provider: Provider, method: str, url: str, body: object, quiet: bool = False
+) -> object:
+    """One admin request; its JSON answer (None when it is not JSON and `quiet`)."""
+    path = url.split("/admin/", 1)[-1]
+    try:
+        response = httpx.request(method, url, json=body, timeout=ADMIN_TIMEOUT_S, trust_env=False)
+    except httpx.HTTPError as error:
+        raise TargetError(
+            f"provider {provider.name}: {method} /admin/{path} failed ({error})"
+        ) from None
+    if quiet and not response.is_success:
+        return None
+    if not response.is_success:
+        raise TargetError(
+            f"provider {provider.name}: {method} /admin/{path} answered {response.status_code}"
+        )
+    try:
+        return response.json()
+    except ValueError:
+        if quiet:
+            return None
+        raise TargetError(
+            f"provider {provider.name}: {method} /admin/{path} sent no JSON"
+        ) from None
 
 
 def _faults_text(faults: dict[str, object]) -> str:
@@ -175,11 +221,7 @@ def _process_step(action: StopProcess) -> Step:
     undo = CommandUndo(command=action.start, timeout_s=action.timeout_s)
 
     def stop() -> None:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.terminate()
-            _, alive = psutil.wait_procs([process], timeout=action.timeout_s)
-            for survivor in alive:
-                survivor.kill()
+        stop_process(process, action.timeout_s)
 
     return Step(f"process {process.pid} ({_name(process)})", "stop", undo, stop)
 

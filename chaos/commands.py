@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from gonogo.checklist import load_checklist
 from gonogo.control.journal import Journal
 from gonogo.control.restore import default_journal, restore_pending
 from gonogo.environment import target_env
 from gonogo.errors import ChecklistError, GonogoError
+from gonogo.loader import load_checklist
 from gonogo.registry import command
 
 from .actions import plan_steps

@@ -18,7 +18,7 @@ from gonogo.clients.alerting import AlertingClient
 from gonogo.context import CheckContext
 from gonogo.control.journal import Journal
 from gonogo.control.restore import RestoreReport, interruptible, restore_pending, shielded
-from gonogo.errors import CheckFailure, ChecklistError, GonogoError
+from gonogo.errors import CheckFailure, ChecklistError, GonogoError, Inconclusive
 from gonogo.timeline import Printer, Timeline
 from gonogo.waiting import poll
 
@@ -102,16 +102,17 @@ class Drill:
     def run(self) -> list[str]:
         """The findings (empty: the drill proved what it claims); errors raise."""
         timeout = self.ctx.timeout(self.spec)
-        before = steady_state_problems(
-            self.ctx.gateway, self.ctx.checklist, self.spec.steady_state, timeout
-        )
+        try:
+            before = self._steady_state_problems()
+        except Inconclusive as unknown:
+            raise Inconclusive(f"{self.spec.id}: {unknown}; nothing was changed") from None
         if before:
             raise CheckFailure(
                 f"{self.spec.id}: the steady state does not hold before the drill, nothing was "
                 f"changed: {'; '.join(before)}"
             )
         affected = self._affected()
-        if affected and not self._serves_itself(affected):
+        if affected and not self._serves_itself(affected, before=True):
             raise CheckFailure(
                 f"{self.spec.id}: {affected} is not served by itself before the drill, so its "
                 "outage would prove nothing; nothing was changed"
@@ -239,22 +240,48 @@ class Drill:
     def _after(self, restored: RestoreReport) -> list[str]:
         if not restored.complete:
             return [f"restore incomplete: {'; '.join(restored.problems)}"]
-        findings = self._recovered() + self._resolved()
-        after = steady_state_problems(
-            self.ctx.gateway,
-            self.ctx.checklist,
-            self.spec.steady_state,
-            self.ctx.timeout(self.spec),
-        )
-        if after:
-            findings.append(f"the steady state does not hold after the drill: {'; '.join(after)}")
-        else:
-            self.timeline.mark("steady state back", "holds after the drill")
-        return findings
+        return self._recovered() + self._resolved() + self._fully_recovered()
 
-    def _serves_itself(self, model: str) -> bool:
+    def _steady_state_problems(self) -> list[str]:
+        redis = None
+        if any(probe.cached_in_redis for probe in self.spec.steady_state):
+            from gonogo.clients.redis import RedisClient  # redis-py only where it is used
+
+            redis = self.ctx.client(RedisClient)
+        return steady_state_problems(
+            self.ctx.gateway, self.ctx.checklist, self.spec.steady_state,
+            self.ctx.timeout(self.spec), redis,
+        )  # fmt: skip
+
+    def _fully_recovered(self) -> list[str]:
+        """The whole steady state, what the drill broke included, back within its bound: the
+        process restored is not the service restored (LiteLLM keeps its cache out of a Redis
+        that came back for about a minute)."""
+        limit = self.spec.recovered_within_s or self.settings.recover_within_s
+        left: list[str] = []
+
+        def holds() -> bool:
+            left[:] = self._steady_state_problems()
+            return not left
+
+        if poll(holds, timeout_s=limit, interval_s=RECOVERY_POLL_S):
+            self.timeline.mark("steady state back", "holds after the drill")
+        took = self.timeline.since("restored", "steady state back")
+        self.ctx.measure("time until fully recovered", took, at_most=limit, unit="s")
+        if took is not None:
+            return []
+        return [f"still degraded {limit:g} s after the restore: {'; '.join(left)}"]
+
+    def _serves_itself(self, model: str, before: bool = False) -> bool:
+        """True once `model` answers by itself, as gonogo.identity tells. Unknown is False, and
+        before the drill Inconclusive: an outage nobody can attribute would prove nothing."""
         reply = ask(self.ctx.gateway, model, self.ctx.timeout(self.spec))
-        return reply.ok and served_by(reply, model) == model
+        if not reply.ok:
+            return False
+        answerer = served_by(self.ctx.gateway, self.ctx.checklist, reply, model)
+        if before and not answerer.identified:
+            raise Inconclusive(f"{self.spec.id}: {answerer.evidence}; nothing was changed")
+        return answerer.group == model
 
     def _recovered(self) -> list[str]:
         model = self._affected()
@@ -293,6 +320,7 @@ class Drill:
 
 
 ALERT_RESOLVE_POLL_S = 0.05
+RECOVERY_POLL_S = 1.0  # each look sends the steady state's requests
 
 
 def _late(took: float | None, bound: float, *, never: str, after: str) -> list[str]:

@@ -1,29 +1,20 @@
-"""The chaos suite's pytest hooks: the dry-run option, and a safety net that restores, at the
+"""The chaos suite's pytest hooks: a safety net that restores, at the
 end of the session, whatever a drill of this session left in its journal
 (chaos and rollback drills alike)."""
 
 from __future__ import annotations
 
 import contextlib
-
-import pytest
+from typing import TYPE_CHECKING
 
 from gonogo import live
 from gonogo.control.journal import Journal
 from gonogo.control.restore import journals_used, restore_pending
 
-DRY_RUN = "gonogo_dry_run"
+if TYPE_CHECKING:
+    import pytest
 
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("gonogo")
-    text = "chaos and rollback drills print their plan and touch nothing"
-    try:
-        group.addoption(
-            "--dry-run", "--gonogo-dry-run", action="store_true", dest=DRY_RUN, help=text
-        )
-    except ValueError:  # another plugin owns --dry-run: keep the unambiguous name
-        group.addoption("--gonogo-dry-run", action="store_true", dest=DRY_RUN, help=text)
+DRY_RUN = "gonogo_dry_run"  # the mechanism's --dry-run: drills print their plan, touch nothing
 
 
 def dry_run() -> bool:

@@ -114,6 +114,11 @@ class ChatProbe(Strict):
     """A chat completion to a model group answers 200, served by one of `served_by`."""
 
     model: str
+    cached_in_redis: bool = Field(
+        False,
+        description="Also: a repeated request is answered from the gateway's cache and the key "
+        "it names is in its Redis (checked before and after the drill, not during the outage).",
+    )
     served_by: list[str] | None = Field(
         None, description="Groups allowed to answer. Default: the group and its fallbacks."
     )
@@ -157,9 +162,16 @@ class ChaosExperiment(CheckSpec):
     rollbacks: list[RunCommand] = Field(
         default_factory=list, description="Extra commands run at restore, after every undo."
     )
+    recovered_within_s: float | None = Field(
+        None, gt=0, le=MAX_PAUSE_S,
+        description="After the restore, the whole steady state (what the drill broke "
+        "included) must hold again within this. Default: chaos.recover_within_s.",
+    )  # fmt: skip
 
     def needs(self) -> tuple[str, ...]:
         parts = ["gateway"]
+        if any(probe.cached_in_redis for probe in self.steady_state):
+            parts.append("redis")
         if self.alerts:
             parts += ["prometheus", "alertmanager"]
         return tuple(parts)

@@ -183,12 +183,11 @@ class Observer:
         if not reply.ok:
             self.outage.failed.append(f"{reply.request} got {reply.observed}")
             return
-        answered = served_by(reply, model)
-        tried = reply.headers.get("x-litellm-attempted-fallbacks", "?")
-        if answered == to:
-            self.timeline.first(
-                "fallback seen", f"{model} answered by {to} (attempted fallbacks: {tried})"
-            )
+        answerer = served_by(self.gateway, self.checklist, reply, model)
+        if not answerer.identified:
+            self.outage.note(f"who answered {model} during the outage: {answerer.evidence}")
+        elif answerer.group == to:
+            self.timeline.first("fallback seen", f"{model} answered by {to} ({answerer.evidence})")
 
     def _judge_failure(self, expectation: CleanFailure, reply: ChatReply) -> None:
         if reply.status in expectation.status and reply.elapsed_s <= expectation.within_s:

@@ -40,6 +40,9 @@ DEFAULT_ROUTES = [
 class AuthCheck(GatewayRequest):
     """Every model route refuses a request without a key and one with a wrong key."""
 
+    def requires(self) -> tuple[str, ...]:
+        return ("auth",)
+
     routes: list[Route] = Field(default_factory=lambda: list(DEFAULT_ROUTES), min_length=1)
     model: str | None = Field(None, description="Model named in the bodies. Default: the first.")
     refused_with: list[int] = Field(default_factory=lambda: [401, 403], min_length=1)

@@ -3,8 +3,12 @@
 The check warms the cache itself with prompts of its own (a nonce per run), repeats them, and
 counts hits: LiteLLM says so with `x-litellm-cache-key`, other gateways by answering the same
 completion `id` again. Where the provider is one of gonogo's fakes, its own request counter must
-not move for a hit. With `redis: true` the cache keys must be in the target's Redis (reached
-with its password from the environment), and the check deletes them afterwards.
+not move for a hit. With `redis: true` the cache must be the target's Redis, proven through the
+gateway: LiteLLM's own /cache/ping must reach it, and the keys the gateway named must be in it
+(read with the password from the environment; gonogo's own login says nothing about the
+gateway's, so a refused login is missing evidence, not an error). A gateway that names no key
+has its Redis use proven only by repeats with the same completion id and no provider call,
+else it is Inconclusive. The check deletes its keys afterwards.
 """
 
 from __future__ import annotations
@@ -16,28 +20,37 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import Field
 
 from gonogo.checklist import Checklist
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import CHAT_PATH
-from gonogo.clients.http import Reply
+from gonogo.clients.http import Reply, tls
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
 from gonogo.registry import check_kind
 
 from .gateway import GatewayRequest
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 if TYPE_CHECKING:  # redis-py costs ~0.3 s to import: only checks that use it pay for it
     from gonogo.clients.redis import RedisClient
 
 CACHE_KEY_HEADER = "x-litellm-cache-key"
+CACHE_PING_PATH = "/cache/ping"  # LiteLLM: pings and writes its cache, as the gateway
 FAKES = ("sandbox", "admin")  # provider controls that only gonogo's fake providers have
 
 
 class CacheCheck(GatewayRequest):
     """Warm the cache, repeat, and judge the hit rate (hits, misses and rate measured)."""
+
+    def requires(self) -> tuple[str, ...]:
+        return ("cache",)
 
     model: str = Field(description="The model group whose answers are cached.")
     prompts: int = Field(2, ge=1, le=20, description="Distinct prompts the warm-up sends.")
@@ -74,8 +87,6 @@ def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None
 
     tally = Tally()
     redis = ctx.client(RedisClient) if spec.redis else None
-    if redis is not None:
-        redis.ask("answer a PING", "PING")  # its password works before anything is sent
     try:
         for prompt in prompts:  # warm-up: each first answer fills the cache
             _ask(spec, ctx, prompt, tally, warm_up=True)
@@ -84,17 +95,15 @@ def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None
             _ask(spec, ctx, prompt, tally, warm_up=False)
         called = _provider_calls(spec, ctx)
         _judge(spec, ctx, tally, redis, None if called is None else called - (called_before or 0))
-    except BaseException:
-        with contextlib.suppress(TargetError):  # the first trouble is the story
-            _remove(redis, tally.keys)
-        raise
-    _remove(redis, tally.keys)
+    finally:
+        _remove(redis, tally.keys)
 
 
 def _remove(redis: RedisClient | None, keys: set[str]) -> None:
-    """The warm-up's keys are the check's own: none is left behind."""
+    """The warm-up's keys are the check's own: none is left behind (if gonogo may log in)."""
     if redis is not None and keys:
-        redis.ask("remove the check's cache keys", "DEL", *sorted(keys))
+        with contextlib.suppress(TargetError):  # gonogo's login: reported by _keys_in_redis
+            redis.ask("remove the check's cache keys", "DEL", *sorted(keys))
 
 
 def _ask(spec: CacheCheck, ctx: CheckContext, prompt: str, tally: Tally, warm_up: bool) -> None:
@@ -145,12 +154,53 @@ def _judge(
     ctx.measure("cache hit rate", tally.hits / asked, at_least=spec.min_hit_rate)
     if provider_calls is not None:  # a hit that still reached the provider is no hit
         ctx.measure("provider calls on repeats", provider_calls, at_most=tally.misses)
+    unreached = missing = None
     if redis is not None:
-        stored = (
-            redis.ask("look up the check's cache keys", "EXISTS", *tally.keys) if tally.keys else 0
-        )
-        ctx.measure("cache keys found in Redis", float(str(stored)), at_least=len(tally.keys))
-    ctx.judge(f"cache {spec.model} after {spec.prompts} warm-up and {asked} repeated requests")
+        unreached = _gateway_reaches_redis(spec, ctx)
+        missing = _keys_in_redis(ctx, tally, redis, proven=bool(tally.hits) and provider_calls == 0)
+    finding = _finding(tally, unreached or missing)
+    ctx.judge(f"cache {spec.model}: {finding}, after {spec.prompts} warm-up requests")
+
+
+def _finding(tally: Tally, not_in_redis: str | None) -> str:
+    """What the gateway did, in words, for the verdict."""
+    served = (
+        f"{tally.hits} of {tally.hits + tally.misses} repeated requests answered from its cache"
+    )
+    if not_in_redis:
+        return f"the gateway's answers are not cached in Redis ({not_in_redis}; {served})"
+    if not tally.hits:
+        return f"the gateway's answers are not cached ({served})"
+    return f"the gateway: {served}"
+
+
+def _gateway_reaches_redis(spec: CacheCheck, ctx: CheckContext) -> str | None:
+    """LiteLLM's own word on its cache (a PING and a write, as the gateway): what it said when
+    it could not reach it, else None."""
+    if not ctx.gateway.litellm:
+        return None
+    reply = ctx.gateway.request("GET", CACHE_PING_PATH, timeout_s=ctx.timeout(spec))
+    reached = reply.status == 200 and _json(reply).get("ping_response") is True
+    ctx.measure("the gateway reaches its Redis cache (/cache/ping)", float(reached), at_least=1)
+    return None if reached else f"{reply.request} answered {reply.observed}"
+
+
+def _keys_in_redis(ctx: CheckContext, tally: Tally, redis: RedisClient, proven: bool) -> str | None:
+    """The keys the gateway named, looked up in Redis (what is missing, or None); none named:
+    no data, unless the repeats proved the cache otherwise (same id, no provider call)."""
+    if not tally.keys:
+        if not proven:
+            ctx.measure(f"cache keys in Redis (the gateway names none: {CACHE_KEY_HEADER})", None)
+        return None
+    try:
+        stored = int(str(redis.ask("look up the check's cache keys", "EXISTS", *tally.keys)))
+    except (TargetError, ValueError) as error:  # gonogo's login, not the gateway's
+        ctx.measure(f"cache keys found in Redis (gonogo could not read it: {error})", None)
+        return None
+    ctx.measure("cache keys found in Redis", stored, at_least=len(tally.keys))
+    if stored >= len(tally.keys):
+        return None
+    return f"{len(tally.keys) - stored} of the {len(tally.keys)} keys it named are not in Redis"
 
 
 def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
@@ -162,7 +212,9 @@ def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
     if not fake or provider is None or provider.base_url is None:
         return None
     try:
-        stats = httpx.get(f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec))
+        stats = httpx.get(
+            f"{provider.base_url}/admin/stats", timeout=ctx.timeout(spec), verify=tls()
+        )
         return float(stats.json()["requests"]) if stats.status_code == 200 else None
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         return None  # no counter to read: the gateway's word alone

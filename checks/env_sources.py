@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dotenv import dotenv_values
 from pydantic import Field, model_validator
 
 from gonogo.checklist import Strict
@@ -48,6 +47,8 @@ class EnvSource(Strict):
         if self.dotenv is not None:
             file = resolve(ctx, self.dotenv)
             read_text(file, self.dotenv)  # a missing or unreadable file is an InputError
+            from dotenv import dotenv_values  # only for a .env file to read
+
             return dict(dotenv_values(file))
         assert self.kubernetes is not None
         return kubernetes_values(ctx, self.kubernetes)

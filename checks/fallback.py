@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import Field
 
-from gonogo.checklist import Checklist
+from gonogo.checklist import Checklist, Strict
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.gateway import ChatReply
 from gonogo.clients.http import seconds
 from gonogo.clients.prometheus import PrometheusClient
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, ChecklistError, Inconclusive
-from gonogo.identity import provider_mismatch
+from gonogo.identity import provider_mismatch, who_answered
 from gonogo.registry import check_kind
 from gonogo.waiting import poll
 
@@ -32,14 +32,22 @@ REFUSED_FLAG = "Mock testing request params are disabled"
 LITELLM_COUNTER = 'sum(litellm_deployment_successful_fallbacks_total{{requested_model="{model}"}})'
 
 
+class Force(Strict):
+    """What makes the gateway fail the primary for one request."""
+
+    body: dict[str, Any] = Field(default_factory=dict, description="Fields added to the body.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Headers added.")
+
+
 class FallbackCheck(GatewayRequest):
     """Force the primary to fail for one request and see a group of its chain answer."""
 
     model: str = Field(description="The primary model group; its chain is its `fallbacks`.")
-    force: dict[str, Any] | None = Field(
+    force: Force | None = Field(
         None,
-        description="Body fields that make the gateway fail the primary for this request. "
-        "Default for LiteLLM: {mock_testing_fallbacks: true}; other gateways must say.",
+        description="How to make the gateway fail the primary for this one request: body "
+        "fields and/or headers. Default for LiteLLM: body {mock_testing_fallbacks: true}; other "
+        "gateways must say (a fallback check without a way to force is refused at load).",
     )
     counter: str | None = Field(
         None,
@@ -56,6 +64,12 @@ class FallbackCheck(GatewayRequest):
             yield ("model",), unknown_name("model group", self.model, known, "models:")
         elif not group.fallbacks:
             yield ("model",), f"model group {self.model!r} declares no fallbacks to prove"
+        if self.force is None and checklist.target.kind != "litellm":
+            yield (
+                ("force",),
+                f"say how a {checklist.target.kind} gateway fails the primary for one request "
+                "(force: {body: ..., headers: ...}); only LiteLLM has a default",
+            )
 
 
 @check_kind("fallback", FallbackCheck)
@@ -65,12 +79,13 @@ def fallback_chain_answers(spec: FallbackCheck, ctx: CheckContext) -> None:
     chain = _chain(spec, ctx)
     counter = _counter(spec, ctx)
     before = _count(ctx, counter) if counter else None
+    force = _force(spec, ctx)
     reply = ctx.gateway.chat(
         spec.model,
         spec.prompt,
         stream=False,
-        headers=spec.headers,
-        extra=_force(spec, ctx),
+        headers={**spec.headers, **force.headers},
+        extra=force.body,
         timeout_s=ctx.timeout(spec),
     )
     ctx.attach("forced fallback answer", f"{reply.observed}\n{reply.headers}\n{reply.content}")
@@ -99,11 +114,11 @@ def _chain(spec: FallbackCheck, ctx: CheckContext) -> list[str]:
     return group.fallbacks
 
 
-def _force(spec: FallbackCheck, ctx: CheckContext) -> dict[str, Any]:
+def _force(spec: FallbackCheck, ctx: CheckContext) -> Force:
     if spec.force is not None:
         return spec.force
     if ctx.gateway.litellm:
-        return LITELLM_FLAG
+        return Force(body=LITELLM_FLAG)
     raise ChecklistError(
         f"{spec.id}: say how this gateway fails its primary for one request (force:)"
     )
@@ -124,30 +139,24 @@ def _count(ctx: CheckContext, counter: str) -> float:
 def _who_answered(
     spec: FallbackCheck, ctx: CheckContext, reply: ChatReply, chain: list[str]
 ) -> str | None:
-    """What is wrong with who answered: the primary itself, or a group outside the chain."""
-    if ctx.gateway.litellm:
-        group = reply.headers.get("x-litellm-model-group")
-        attempts = reply.headers.get("x-litellm-attempted-fallbacks", "0")
-        if group is None:
-            return "LiteLLM did not say which group answered (no x-litellm-model-group)"
-        if group == spec.model or attempts == "0":
-            return f"no fallback happened: {group} answered (attempted fallbacks: {attempts})"
-        if group not in chain:
-            return f"fell back to {group}, outside the declared chain ({', '.join(chain)})"
-        return _provider_of(ctx, group, reply)
-    answered = [g for g in [spec.model, *chain] if _provider_of(ctx, g, reply) is None]
-    if not answered or answered[0] == spec.model:
-        who = "the primary's provider" if answered else "a provider outside the chain"
-        return f"no fallback to {', '.join(chain)} shown: {who} answered"
-    return None
+    """What is wrong with who answered: the primary itself, or a group outside the chain.
+    Who answered comes from gonogo.identity; unknown is Inconclusive, never a pass."""
+    answerer = who_answered(reply.headers, ctx.checklist, spec.model, ctx.gateway.litellm)
+    if not answerer.identified:
+        raise Inconclusive(f"fallback {spec.model}: {answerer.evidence}")
+    attempts = reply.headers.get("x-litellm-attempted-fallbacks", "0")
+    if answerer.group == spec.model or (ctx.gateway.litellm and attempts == "0"):
+        return f"no fallback happened: {answerer.evidence}"
+    if answerer.group not in chain:
+        served = answerer.group or f"provider {answerer.provider}"
+        return f"fell back to {served}, outside the declared chain ({', '.join(chain)})"
+    return _provider_of(ctx, answerer.group, reply)
 
 
 def _provider_of(ctx: CheckContext, group: str, reply: ChatReply) -> str | None:
     model = ctx.checklist.model_group(group)
     provider = ctx.checklist.provider(model.provider) if model and model.provider else None
-    if provider is None:
-        return None if ctx.gateway.litellm else f"model group {group} names no provider"
-    return provider_mismatch(reply.headers, provider, litellm=ctx.gateway.litellm)
+    return provider_mismatch(reply.headers, provider, ctx.gateway.litellm) if provider else None
 
 
 def _counter_rose(ctx: CheckContext, spec: FallbackCheck, counter: str, before: float) -> None:
@@ -155,7 +164,7 @@ def _counter_rose(ctx: CheckContext, spec: FallbackCheck, counter: str, before: 
     after = poll(
         lambda: value if (value := _count(ctx, counter)) > before else None,
         timeout_s=spec.counter_wait_s,
-        interval_s=0.25,
+        interval_s=0.1,  # the next scrape is what it waits for: see it soon after it lands
     )
     ctx.measure("fallback counter increase", (after or before) - before, at_least=1)
     ctx.judge(f"fallback {spec.model}: the gateway's counter {counter!r}")

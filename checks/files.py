@@ -156,12 +156,14 @@ def _jsonl(text: str, shown: str) -> list[Finding]:
 
 def _yaml(text: str, shown: str) -> list[Finding]:
     try:
-        list(yaml.safe_load_all(text))
+        documents = list(yaml.safe_load_all(text))
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         return [Finding(shown, line, f"not valid YAML: {error.problem}")]
     except yaml.YAMLError as error:
         return [Finding(shown, None, f"not valid YAML: {error}")]
+    if all(document is None for document in documents):  # parses, but says nothing
+        return [Finding(shown, None, "empty: no YAML document in it")]
     return []
 
 

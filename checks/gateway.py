@@ -9,11 +9,11 @@ from pydantic import Field
 
 from gonogo.checklist import Checklist, CheckSpec
 from gonogo.checklist.model import Problem, unknown_name
-from gonogo.clients.gateway import ChatReply
+from gonogo.clients.gateway import ChatReply, portkey_upstream_model
 from gonogo.clients.http import seconds
 from gonogo.context import CheckContext
-from gonogo.errors import CheckFailure, ChecklistError
-from gonogo.identity import provider_mismatch
+from gonogo.errors import CheckFailure, ChecklistError, Inconclusive
+from gonogo.identity import provider_mismatch, who_answered
 from gonogo.registry import check_kind
 
 
@@ -49,6 +49,9 @@ def model_groups_are_listed(spec: ModelsCheck, ctx: CheckContext) -> None:
     expected = spec.groups or [group.name for group in ctx.checklist.models]
     if not expected:
         raise ChecklistError(f"{spec.id}: no model groups to expect: list them under models:")
+    if ctx.gateway.routes:
+        _listed_per_route(spec, ctx, expected)
+        return
     reply, listed = ctx.gateway.model_ids(ctx.timeout(spec), headers=spec.headers)
     ctx.attach("models listed", "\n".join(listed) or reply.observed)
     if reply.status != 200:
@@ -59,6 +62,27 @@ def model_groups_are_listed(spec: ModelsCheck, ctx: CheckContext) -> None:
             f"expected model groups {', '.join(expected)} listed by {reply.request}, "
             f"missing: {', '.join(missing)} (listed: {', '.join(listed) or 'none'})"
         )
+
+
+def _listed_per_route(spec: ModelsCheck, ctx: CheckContext, expected: list[str]) -> None:
+    """A gateway routed per group (Portkey) lists the upstream models of the group's route:
+    each group, routed as itself, must list its first target's model."""
+    __tracebackhide__ = True
+    problems = []
+    for group in expected:
+        route = ctx.gateway.route(group)
+        if not route:
+            problems.append(f"{group}: the gateway has no route for it (target.portkey_config)")
+            continue
+        wanted = portkey_upstream_model(route) or group
+        reply, listed = ctx.gateway.model_ids(ctx.timeout(spec), spec.headers, group=group)
+        ctx.attach(f"models listed for {group}", "\n".join(listed) or reply.observed)
+        if reply.status != 200:
+            problems.append(f"{group}: expected 200 from {reply.request}, got {reply.observed}")
+        elif wanted not in listed:
+            problems.append(f"{group}: {wanted} not listed (listed: {', '.join(listed) or 'none'})")
+    if problems:
+        raise CheckFailure(f"models: {'; '.join(problems)}")
 
 
 Mode = Literal["plain", "streaming"]
@@ -83,6 +107,9 @@ class SmokeCheck(GatewayRequest):
     max_error_rate: float = Field(
         0.0, ge=0, lt=1, description="Share of each mode's requests allowed to fail."
     )
+    require_usage: bool = Field(
+        True, description="false waives the usage tokens (the report says so)."
+    )
 
     def references(self, checklist: Checklist) -> Iterator[Problem]:
         if checklist.model_group(self.model) is None:
@@ -96,6 +123,8 @@ def model_answers(spec: SmokeCheck, ctx: CheckContext) -> None:
     __tracebackhide__ = True
     problems = []
     limit = spec.max_latency_s or ctx.timeout(spec)  # no use waiting past the bound
+    if not spec.require_usage:
+        ctx.attach("waived", "usage tokens not required (require_usage: false)")
     for mode in spec.modes:
         failed = [found for found in _ask(spec, ctx, mode, limit) if found]
         rate = len(failed) / spec.requests
@@ -123,7 +152,7 @@ def _ask(spec: SmokeCheck, ctx: CheckContext, mode: Mode, limit: float) -> Itera
         )
         label = mode if spec.requests == 1 else f"{mode} #{number}"
         ctx.attach(f"{label} answer", _evidence(reply))
-        yield _judge(spec, reply, limit) or _wrong_provider(spec, reply, ctx)
+        yield _judge(spec, reply, limit) or _wrong_answerer(spec, reply, ctx)
 
 
 def _judge(spec: SmokeCheck, reply: ChatReply, limit: float) -> list[str]:
@@ -132,7 +161,7 @@ def _judge(spec: SmokeCheck, reply: ChatReply, limit: float) -> list[str]:
     problems = [reply.problem] if reply.problem else []
     if not reply.content.strip():
         problems.append("the answer was empty")
-    if not reply.usage or not reply.usage.get("total_tokens"):
+    if spec.require_usage and (not reply.usage or not reply.usage.get("total_tokens")):
         problems.append("no usage tokens reported")
     if reply.elapsed_s > limit:
         problems.append(f"took {seconds(reply.elapsed_s)}, over the {seconds(limit)} bound")
@@ -143,19 +172,27 @@ def _judge(spec: SmokeCheck, reply: ChatReply, limit: float) -> list[str]:
     ):
         ttft = seconds(reply.ttft_s) if reply.ttft_s is not None else "never"
         problems.append(f"first token after {ttft}, over the {seconds(spec.max_ttft_s)} bound")
-    served_by = reply.headers.get("x-litellm-model-group")
-    if served_by and served_by != spec.model and not spec.allow_fallback:
-        problems.append(f"served by fallback group {served_by}, not by {spec.model} itself")
     return problems
 
 
-def _wrong_provider(spec: SmokeCheck, reply: ChatReply, ctx: CheckContext) -> list[str]:
-    """The group's own answer must come from the provider the checklist names for it."""
+def _wrong_answerer(spec: SmokeCheck, reply: ChatReply, ctx: CheckContext) -> list[str]:
+    """The group must answer itself (unless allow_fallback), from the provider the checklist
+    names for it; who answered comes from gonogo.identity. Unknown, when the checklist makes a
+    claim about it, is Inconclusive (raised by the caller), never a pass."""
     group = ctx.checklist.model_group(spec.model)
+    claims = group is not None and (group.provider is not None or bool(group.fallbacks))
+    if not claims:
+        return []
+    answerer = who_answered(reply.headers, ctx.checklist, spec.model, ctx.gateway.litellm)
+    if not answerer.identified:
+        raise Inconclusive(f"smoke {spec.model}: {answerer.evidence}")
+    if answerer.group != spec.model:
+        if answerer.group is not None and spec.allow_fallback:
+            return []
+        served = answerer.group or f"provider {answerer.provider}"
+        return [f"served by {served}, not by {spec.model} itself ({answerer.evidence})"]
     provider = ctx.checklist.provider(group.provider) if group and group.provider else None
-    if provider is None or reply.headers.get("x-litellm-model-group", spec.model) != spec.model:
-        return []  # no provider named, or a fallback answered (judged above)
-    mismatch = provider_mismatch(reply.headers, provider, litellm=ctx.gateway.litellm)
+    mismatch = provider_mismatch(reply.headers, provider, ctx.gateway.litellm) if provider else None
     return [mismatch] if mismatch else []
 
 

@@ -1,5 +1,6 @@
-"""`gateway_config`: a LiteLLM config.yaml proven sound before it ships: keys and types against
-what the pinned LiteLLM accepts (checks/data/litellm-keys.json, derived from LiteLLM itself by
+"""`gateway_config`: a LiteLLM config.yaml proven sound before it ships: keys, their types, the
+values of enumerated settings and the section each key belongs under, against what the pinned
+LiteLLM accepts (checks/data/litellm-keys.json, derived from LiteLLM itself by
 scripts/derive_litellm_keys.py), models, env references, the fallback graph and a policy."""
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class GatewayConfigCheck(StaticCheck):
 
 @check_kind("gateway_config", GatewayConfigCheck)
 def gateway_config_is_sound(spec: GatewayConfigCheck, ctx: CheckContext) -> None:
-    """The config uses only keys LiteLLM knows, with the right types; every model has a
+    """The config uses only keys LiteLLM knows, in their sections, with the right types and
+    accepted values; every model has a
     provider model; every env reference resolves; fallbacks form a sound graph; the policy
     holds (stricter in production)."""
     __tracebackhide__ = True
@@ -131,8 +133,8 @@ def providers_of(data: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def key_findings(doc: YamlDocument, file: str) -> Iterator[Finding]:
-    for path, line in doc.duplicates:
-        yield Finding(file, line, f"{dotted(path)}: duplicate key (YAML keeps only the last)")
+    for path, spot in doc.duplicates:
+        yield Finding(file, spot.line, f"{dotted(path)}: duplicate key (YAML keeps only the last)")
     data = doc.data
     yield from _mapping(doc, file, (), data, "")
     for section in SETTINGS_SECTIONS:

@@ -127,7 +127,7 @@ def _undelivered(
         ]
     alertmanager = ctx.client(AlertmanagerClient)
     if poll(
-        lambda: alert in alertmanager.alert_names(), timeout_s=spec.delivery_wait_s, interval_s=0.25
+        lambda: alert in alertmanager.alert_names(), timeout_s=spec.delivery_wait_s, interval_s=0.1
     ):
         return []
     sends_to = ", ".join(prometheus.alertmanagers()) or "no Alertmanager"

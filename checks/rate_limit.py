@@ -1,25 +1,29 @@
 """`rate_limit`: past its limit the gateway refuses (429) within a bounded number of requests,
-and below the limit it does not; the check never sends more than the bound.
+and below the limit it does not; the check never sends more than the bound in one window.
 
-It reads the window's room from the answer (`x-ratelimit-remaining-requests`, which LiteLLM and
-OpenAI send) so traffic of others in the same window is accounted for. A window already used up
-(the check run twice within one LiteLLM calendar minute) is waited out, once, so a second run
-gives the same verdict as the first.
+It never assumes the room left in a window. It reads it from the answer
+(`x-ratelimit-remaining-requests`, which LiteLLM and OpenAI send), or, when the answer does not
+say, when the window is used up already, or when the gateway refuses before the room it stated,
+it waits out one whole window (at most `window_s`, shown live) and counts from that window's
+start. A window still used up after that is Inconclusive: other traffic shares the limit. The
+message says which it did.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, model_validator
 
+from gonogo import live
 from gonogo.checklist import Checklist
 from gonogo.checklist.model import Problem, unknown_name
 from gonogo.clients.http import Reply
 from gonogo.context import CheckContext
-from gonogo.errors import CheckFailure, ChecklistError
+from gonogo.errors import CheckFailure, ChecklistError, Inconclusive
 from gonogo.registry import check_kind
 from gonogo.waiting import pause
 
@@ -32,6 +36,9 @@ ROOM_NEEDED_S = 3.0  # of the window left before starting, so the burst fits ins
 
 class RateLimitCheck(GatewayRequest):
     """Send requests until the first 429; it must come right past the limit."""
+
+    def requires(self) -> tuple[str, ...]:
+        return ("rate_limit",)
 
     model: str | None = Field(None, description="A model group: chat completions to it.")
     path: str | None = Field(None, description="Or a route of the gateway: requests to it.")
@@ -63,37 +70,87 @@ class RateLimitCheck(GatewayRequest):
 # until it ends), and other traffic to the model in the meantime would skew its count.
 @check_kind("rate_limit", RateLimitCheck, disruptive=True)
 def limit_is_enforced(spec: RateLimitCheck, ctx: CheckContext) -> None:
-    """The first 429 comes exactly one request past the limit, within the bound."""
+    """The first 429 comes exactly one request past the room left in the window."""
     __tracebackhide__ = True
-    subject = f"rate limit of {spec.model or spec.path}"
     _wait_for_room(spec)
+    count = _count(spec, ctx, fresh=False)
+    if isinstance(count, str):  # the room is not known: a whole window of our own, once
+        _wait_out_window(spec, count)
+        count = _count(spec, ctx, fresh=True)
+    if isinstance(count, str):
+        raise Inconclusive(f"{_subject(spec)}: {count}, even in a window it waited out")
+    ctx.measure(
+        f"requests until the first 429 ({count.how})", count.refused_at,
+        at_most=count.crossing, at_least=count.crossing,
+    )  # fmt: skip
+    ctx.judge(f"{_subject(spec)}: {count.limit} per {spec.window_s:g} s; {count.how}")
+
+
+@dataclass(frozen=True)
+class Count:
+    """One count through a window: where the 429 had to come, where it came, how it was known."""
+
+    limit: int
+    crossing: int  # the number of the request that must be refused
+    refused_at: int
+    how: str
+
+
+def _count(spec: RateLimitCheck, ctx: CheckContext, fresh: bool) -> Count | str:
+    """Count to the first 429; a reason to wait out a window instead (only when not fresh)."""
+    __tracebackhide__ = True
     first = _send(spec, ctx)
-    if first.status == 429:  # used up by earlier traffic (a previous run): a fresh window
-        _wait_for_next_window(spec)
-        first = _send(spec, ctx)
+    if first.status == 429:
+        if fresh:
+            raise Inconclusive(
+                f"{_subject(spec)}: refused (429) at the first request of a window it waited "
+                f"out ({spec.window_s:g} s): other traffic shares this limit, so its own count "
+                "cannot be told apart"
+            )
+        return "the window was used up already (429 at the first request)"
     if first.status != 200:
         raise CheckFailure(
-            f"{subject}: expected 200 from the first request of a fresh window "
-            f"({first.request}), got {first.observed}"
+            f"{_subject(spec)}: expected 200 from {first.request}, got {first.observed}"
         )
+    limit = _limit(spec, first)
+    stated = _header_int(first, REMAINING)
+    if stated is None and not fresh:
+        return f"the answer does not say how much of the window is left ({REMAINING})"
+    room = limit - 1 if stated is None else min(stated, limit - 1)
+    how = _how(stated, fresh)
+    crossing = room + 2
+    refused_at = _first_refusal(spec, ctx, crossing)
+    if refused_at is None:
+        raise CheckFailure(
+            f"{_subject(spec)}: no 429 within {crossing} requests: the gateway allowed more than "
+            f"the declared {limit} per {spec.window_s:g} s ({how})"
+        )
+    if refused_at < crossing and not fresh:
+        return f"refused at request {refused_at}, before the {stated} left that it stated"
+    return Count(limit, crossing, refused_at, how)
+
+
+def _how(stated: int | None, fresh: bool) -> str:
+    waited = "waited out one whole window, then " if fresh else ""
+    if stated is None:
+        return f"{waited}counted from that window's start (the answer states no room)"
+    return f"{waited}read {stated} left in the window from the answer's {REMAINING}"
+
+
+def _limit(spec: RateLimitCheck, first: Reply) -> int:
     limit = spec.limit or _header_int(first, LIMIT)
     if limit is None:
         raise ChecklistError(f"{spec.id}: the gateway sends no {LIMIT} header: give limit:")
-    room = _header_int(first, REMAINING)
-    room = limit - 1 if room is None else room
-    if room + 2 > spec.max_requests:
+    if limit + 1 > spec.max_requests:
         raise ChecklistError(
-            f"{spec.id}: crossing the limit needs {room + 2} requests, over max_requests "
-            f"{spec.max_requests}; use a group with a lower limit or raise the bound"
+            f"{spec.id}: max_requests {spec.max_requests} cannot cross a limit of {limit} "
+            f"(that takes {limit + 1} requests)"
         )
-    refused_at = _first_refusal(spec, ctx, room + 2)
-    ctx.measure("requests until the first 429", refused_at, at_most=room + 2, at_least=room + 2)
-    if refused_at is None:
-        raise CheckFailure(
-            f"{subject}: no 429 within {room + 2} requests, past the limit of "
-            f"{limit} per {spec.window_s:g} s ({room} left in the window)"
-        )
-    ctx.judge(f"{subject}: {limit} per {spec.window_s:g} s with {room} left in the window")
+    return limit
+
+
+def _subject(spec: RateLimitCheck) -> str:
+    return f"rate limit of {spec.model or spec.path}"
 
 
 def _first_refusal(spec: RateLimitCheck, ctx: CheckContext, bound: int) -> int | None:
@@ -104,7 +161,7 @@ def _first_refusal(spec: RateLimitCheck, ctx: CheckContext, bound: int) -> int |
             return number
         if reply.status != 200:
             raise CheckFailure(
-                f"rate limit of {spec.model or spec.path}: expected 200 or 429 from "
+                f"{_subject(spec)}: expected 200 or 429 from "
                 f"{reply.request} (request {number}), got {reply.observed}"
             )
     return None
@@ -142,3 +199,13 @@ def _wait_for_room(spec: RateLimitCheck) -> None:
 def _wait_for_next_window(spec: RateLimitCheck) -> None:
     left = spec.window_s - time.time() % spec.window_s if spec.aligned else spec.window_s
     pause(left + 0.2)
+
+
+def _wait_out_window(spec: RateLimitCheck, reason: str) -> None:
+    """A whole window of no requests of ours (the next aligned one starts sooner), said live."""
+    left = spec.window_s - time.time() % spec.window_s if spec.aligned else spec.window_s
+    live.say(
+        f"{spec.id}: {reason}; waiting out one whole window before counting "
+        f"({left:.0f} s, window_s {spec.window_s:g})"
+    )
+    _wait_for_next_window(spec)

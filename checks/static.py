@@ -8,7 +8,7 @@ the files or the repository they check.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,9 @@ import yaml
 from gonogo.checklist import CheckSpec
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, InputError
-
-KeyPath = tuple[str | int, ...]
+from gonogo.positioned_yaml import KeyPath as KeyPath  # re-exported for the kinds
+from gonogo.positioned_yaml import PositionedYaml, parse_documents
+from gonogo.positioned_yaml import dotted as dotted
 
 
 class StaticCheck(CheckSpec):
@@ -79,65 +80,20 @@ def _reason(error: Exception) -> str:
     return getattr(error, "strerror", None) or str(error)
 
 
-@dataclass
-class YamlDocument:
-    """A YAML document's data with the line of every key and item, and its duplicate keys."""
-
-    data: Any
-    lines: dict[KeyPath, int] = field(default_factory=dict)
-    duplicates: list[tuple[KeyPath, int]] = field(default_factory=list)
-
-    def line(self, path: KeyPath) -> int:
-        for depth in range(len(path), -1, -1):
-            if path[:depth] in self.lines:
-                return self.lines[path[:depth]]
-        return 1
+YamlDocument = PositionedYaml  # the mechanism's one YAML position map
 
 
 def load_yaml(file: Path, shown: str) -> list[YamlDocument]:
     """Every document of a YAML file; a file that does not parse is one InputError."""
     text = read_text(file, shown)
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        datas = list(yaml.safe_load_all(text))
+        return parse_documents(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         spot = f":{mark.line + 1}" if mark else ""
         raise InputError(f"{shown}{spot}: not valid YAML: {error.problem}") from None
     except yaml.YAMLError as error:
         raise InputError(f"{shown}: not valid YAML: {error}") from None
-    documents = []
-    for node, data in zip(nodes, datas, strict=True):
-        document = YamlDocument(data)
-        if node is not None:
-            _record(document, node, ())
-        documents.append(document)
-    return documents
-
-
-def _record(document: YamlDocument, node: yaml.Node, path: KeyPath) -> None:
-    document.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                document.duplicates.append(((*path, key), line))
-            seen.add(key)
-            document.lines[(*path, key)] = line
-            _record(document, value_node, (*path, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record(document, item, (*path, index))
-
-
-def dotted(path: KeyPath) -> str:
-    """("model_list", 2, "litellm_params") -> "model_list[2].litellm_params"."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return text
 
 
 def walk_strings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:

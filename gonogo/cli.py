@@ -1,12 +1,16 @@
 """The `gonogo` command: run a checklist as a gate, manage the sandbox, print the schema, sign.
 
-Exit codes: 0 GO (also GO WITH CAVEATS), 1 NO-GO, 4 a checklist or usage error.
+Exit codes: 0 GO (also GO WITH CAVEATS), 1 NO-GO, 2 interrupted (SIGINT or SIGTERM: a NO-GO
+naming the check that ran and those not reached), 4 a checklist or usage error, 6 a dry run.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shlex
+import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,31 +18,58 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from gonogo import registry
-from gonogo.checklist import LoadedChecklist, Stage, load_checklist, registered_checklist_model
+from gonogo.checklist import LoadedChecklist, Stage
 from gonogo.checklist.source import render_text
-from gonogo.environment import runs_dir, sandbox_dir, sandbox_values, target_env
+from gonogo.environment import (
+    SANDBOX_ENV_FILE,
+    runs_dir,
+    sandbox_dir,
+    sandbox_values,
+    target_env,
+)
 from gonogo.errors import ChecklistError
 from gonogo.init import init_command
+from gonogo.loader import load_checklist, registered_checklist_model
 from gonogo.redaction import SECRET_NAME
 from gonogo.reporting import build_report
 from gonogo.resources import default_checklist_file
+from gonogo.results import VERDICT, RunInProgress
 from gonogo.signoff.cli import COMMANDS as SIGNOFF_COMMANDS
+from gonogo.verdict import decide
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from gonogo.sandbox import Sandbox
 
 T = TypeVar("T")
 
-GO, NO_GO, USAGE = 0, 1, 4
+GO, NO_GO, INTERRUPTED, USAGE, DRY_RUN = 0, 1, 2, 4, 6
 NO_TESTS_RAN = 5  # pytest's code
 STAGES = [stage.value for stage in Stage]
 SANDBOX_CHECKLIST = "checklist.yaml"
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# pytest plugins installed beside gonogo that a checklist run never uses: anyio's and testinfra's
+# (gonogo calls testinfra as a library) load ~60 modules, and the unraisable-exception plugin
+# collects garbage harder at exit (~0.3 s); a run of gonogo's own tests keeps them all.
+UNUSED_PLUGINS = ("-p", "no:anyio", "-p", "no:testinfra", "-p", "no:unraisableexception")
+
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    """rich's console, made when something is printed with it: `validate` never needs it."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _out() -> Console:
+    return _console(stderr=False)
+
+
+def _err() -> Console:
+    return _console(stderr=True)
 
 
 class _WithSuiteCommands(click.Group):
@@ -53,8 +84,22 @@ class _WithSuiteCommands(click.Group):
 
 @click.group(cls=_WithSuiteCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gonogo")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """gonogo: prove an AI gateway deployment is fit for traffic, then say GO or NO-GO."""
+    if ctx.invoked_subcommand != "sandbox":
+        added = export_sandbox_values()
+        ctx.call_on_close(lambda: [os.environ.pop(name, None) for name in added])
+
+
+def export_sandbox_values() -> list[str]:
+    """While the demo sandbox is up, its values (addresses, keys) reach the command run from
+    here, so its checklist runs with no flags and no exports; a variable already set wins.
+    This entry is the only way in: the mechanism reads the process environment alone.
+    Returns the names it added (taken back when the command ends)."""
+    added = [name for name in sandbox_values() if name not in os.environ]
+    os.environ.update({name: value for name, value in sandbox_values().items() if name in added})
+    return added
 
 
 for _command in [*SIGNOFF_COMMANDS, init_command]:
@@ -87,6 +132,9 @@ for _command in [*SIGNOFF_COMMANDS, init_command]:
     help="Allow checks that change the world (chaos, load) against a production target.",
 )
 @click.option("--no-report", is_flag=True, help="Skip the HTML report (gonogo report builds it).")
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan of every selected check, run none (exit 6)."
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(
     stage: str,
@@ -94,30 +142,59 @@ def run(
     results: Path | None,
     disrupt_production: bool,
     no_report: bool,
+    dry_run: bool,
     pytest_args: tuple[str, ...],
 ) -> None:
-    """Run the checklist's checks and decide: exit 0 GO, 1 NO-GO, 4 checklist or usage error.
+    """Run the checklist's checks and decide: exit 0 GO, 1 NO-GO, 2 interrupted, 4 checklist
+    or usage error, 6 dry run (a plan, not a verdict).
 
     Arguments after the options go to pytest as they are (-k smoke, -n 2, -x, ...).
     """
-    import pytest
+    from gonogo.control.restore import raise_terminated
 
     file = checklist or default_checklist()
     loaded = _load_or_exit(file)
     results = results or runs_dir() / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    console.print(
-        f"gonogo: checking [bold]{loaded.checklist.target.name}[/] "
-        f"({loaded.checklist.target.environment}) with {file}, stage {stage}"
-    )
     args = _pytest_args(file, _marker_expression(stage), results)
     if disrupt_production:
         args.append("--gonogo-disrupt-production")
-    code = pytest.main([*args, *pytest_args])
+    if dry_run:
+        args.append("--gonogo-dry-run")
+    signal.signal(signal.SIGTERM, raise_terminated)  # a stop is a NO-GO with a verdict
+    target = loaded.checklist.target
+    headline = f"gonogo: checking [bold]{target.name}[/] ({target.environment}) with {file}"
+    code = _pytest_main(f"{headline}, stage {stage}", [*args, *pytest_args], results)
     _say_which_sandbox_parts_are_down(loaded)
-    status = _report(int(code), results)
+    status = _report(code, results)
     if not no_report and (results / "verdict.json").exists():
         build_report(results)
     sys.exit(status)
+
+
+def _pytest_main(headline: str, args: list[str], results: Path) -> int:
+    """pytest's exit code; a stop that came before pytest's session could catch it (or
+    while pytest was starting) still leaves a NO-GO verdict, and no lock."""
+    import pytest
+
+    from gonogo.control.restore import Terminated
+
+    try:
+        _out().print(headline)
+        code = int(pytest.main(args))
+    except KeyboardInterrupt as stop:
+        code = INTERRUPTED
+        why = "SIGTERM" if isinstance(stop, Terminated) else "SIGINT (Ctrl-C)"
+        _verdict_if_missing(results, f"interrupted by {why}")
+    if code == INTERRUPTED:
+        _verdict_if_missing(results, "interrupted")
+    return code
+
+
+def _verdict_if_missing(results: Path, stopped: str) -> None:
+    """A run stopped while pytest was still starting: say NO-GO all the same, lock released."""
+    if not (results / VERDICT).exists():
+        decide([], stopped=stopped).write(results)
+    RunInProgress(results).release()
 
 
 def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:
@@ -130,7 +207,7 @@ def _say_which_sandbox_parts_are_down(loaded: LoadedChecklist) -> None:
         return  # this checklist does not point at the sandbox
     for name in box.stopped_components():
         log = box.layout.log_path(name)
-        errors.print(f"sandbox: {name} is not running (log: {log}); `gonogo sandbox up` restarts")
+        _err().print(f"sandbox: {name} is not running (log: {log}); `gonogo sandbox up` restarts")
 
 
 def _marker_expression(stage: str) -> str | None:
@@ -152,6 +229,7 @@ def _pytest_args(file: Path, markers: str | None, results: Path) -> list[str]:
         f"--alluredir={results / 'allure-results'}",
         f"--junitxml={results / 'junit.xml'}",
         f"--gonogo-results={results}",
+        *UNUSED_PLUGINS,
     ]
     return [*args, "-m", markers] if markers else args
 
@@ -159,19 +237,28 @@ def _pytest_args(file: Path, markers: str | None, results: Path) -> list[str]:
 def _report(code: int, results: Path) -> int:
     """Map pytest's exit code onto gonogo's and say the verdict where a person looks last."""
     if code == NO_TESTS_RAN:
-        errors.print("gonogo: no check was selected: a gate that checks nothing does not pass")
+        _err().print("gonogo: no check was selected: a gate that checks nothing does not pass")
         return USAGE
     if code == USAGE:
         return USAGE  # pytest said why
     verdict_file = results / "verdict.json"
     if not verdict_file.exists():
-        errors.print(f"gonogo: NO-GO: the run ended before a verdict (pytest exit {code})")
+        _err().print(f"gonogo: NO-GO: the run ended before a verdict (pytest exit {code})")
         return NO_GO
-    verdict = json.loads(verdict_file.read_text())
-    style = {"GO": "bold green", "NO-GO": "bold red"}.get(verdict["decision"], "bold yellow")
-    console.print(f"\n[{style}]{verdict['decision']}[/] - {verdict['reason']}", soft_wrap=True)
-    console.print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)", soft_wrap=True)
-    return NO_GO if verdict["decision"] == "NO-GO" else GO
+    decision = json.loads(verdict_file.read_text())
+    style = {"GO": "bold green", "NO-GO": "bold red"}.get(decision["decision"], "bold yellow")
+    _out().print(f"\n[{style}]{decision['decision']}[/] - {decision['reason']}", soft_wrap=True)
+    _out().print(f"results: {results}/ (verdict.json, junit.xml, allure-results/)", soft_wrap=True)
+    return _exit_code(code, decision["decision"])
+
+
+def _exit_code(code: int, decision: str) -> int:
+    """GO only when pytest ended cleanly and the verdict says so; anything else is not a pass."""
+    if code == INTERRUPTED:
+        return INTERRUPTED
+    if code == DRY_RUN and decision == "DRY-RUN":
+        return DRY_RUN
+    return GO if code == GO and decision in ("GO", "GO WITH CAVEATS") else NO_GO
 
 
 @main.command()
@@ -180,7 +267,7 @@ def validate(checklist: Path | None) -> None:
     """Check a checklist without running it: exit 0 if valid, 4 with the first problem."""
     file = checklist or default_checklist()
     loaded = _load_or_exit(file)
-    console.print(f"{file}: valid, {len(loaded.checklist.checks)} checks")
+    click.echo(f"{file}: valid, {len(loaded.checklist.checks)} checks")
 
 
 @main.command()
@@ -224,7 +311,7 @@ def _load_or_exit(file: Path) -> LoadedChecklist:
 
 
 def _usage_error(message: str) -> None:
-    errors.print(message, markup=False, soft_wrap=True)
+    click.echo(message, err=True)
     sys.exit(USAGE)
 
 
@@ -242,15 +329,37 @@ def sandbox() -> None:
     show_default=True,
     help="Seconds to wait for every component to answer its readiness probe.",
 )
-def up(timeout_s: float) -> None:
+@click.option(
+    "--gateway",
+    type=click.Choice(["litellm", "portkey"]),
+    default="litellm",
+    show_default=True,
+    help="The gateway in front of the fake providers.",
+)
+def up(timeout_s: float, gateway: str) -> None:
     """Start the sandbox; return once every component answers, and write its checklist."""
     from gonogo.sandbox import Sandbox
 
     box = Sandbox(sandbox_dir())
-    _sandbox_call(lambda: box.up(timeout_s))
-    resolved = write_sandbox_checklist(box.env())
+    _sandbox_call(lambda: box.up(timeout_s, gateway))
     _print_status(box)
-    console.print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")
+    if gateway != "litellm":  # the default checklist is LiteLLM's: never leave it to a bare run
+        (sandbox_dir() / SANDBOX_CHECKLIST).unlink(missing_ok=True)
+        _out().print(f"checklist: gonogo run --checklist examples/{gateway}/checklist.yaml")
+        return
+    resolved = write_sandbox_checklist(box.env())
+    _out().print(f"checklist: {resolved}  (now `gonogo run` needs no flags)")
+
+
+@sandbox.command("env")
+def sandbox_env() -> None:
+    """How a shell gets the sandbox's values, for runs without `gonogo` (a bare pytest):
+    eval "$(gonogo sandbox env)"."""
+    env_file = sandbox_dir() / SANDBOX_ENV_FILE
+    if not env_file.exists():
+        _err().print("sandbox: not up (gonogo sandbox up starts it)")
+        sys.exit(NO_GO)
+    click.echo(f"set -a; . {shlex.quote(str(env_file.resolve()))}; set +a")
 
 
 @sandbox.command()
@@ -259,7 +368,7 @@ def down() -> None:
     from gonogo.sandbox import Sandbox
 
     stopped = _sandbox_call(lambda: Sandbox(sandbox_dir()).down())
-    console.print(f"sandbox: stopped {', '.join(stopped) if stopped else 'nothing (not up)'}")
+    _out().print(f"sandbox: stopped {', '.join(stopped) if stopped else 'nothing (not up)'}")
 
 
 @sandbox.command()
@@ -289,12 +398,14 @@ def write_sandbox_checklist(env: dict[str, str]) -> Path:
 
 
 def _print_status(box: Sandbox) -> None:
+    from rich.table import Table
+
     table = Table("component", "url", "pid", "state", box=None)
     colours = {"ready": "green", "running": "yellow", "stopped": "red"}
     for component in box.status():
         state = f"[{colours.get(component.state, 'white')}]{component.state}[/]"
         table.add_row(component.name, component.url, str(component.pid or "-"), state)
-    console.print(table)
+    _out().print(table)
 
 
 def _sandbox_call(action: Callable[[], T]) -> T:
@@ -303,5 +414,5 @@ def _sandbox_call(action: Callable[[], T]) -> T:
     try:
         return action()
     except SandboxError as error:
-        errors.print(str(error), markup=False, soft_wrap=True)
+        _err().print(str(error), markup=False, soft_wrap=True)
         sys.exit(NO_GO)

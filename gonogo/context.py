@@ -6,34 +6,55 @@ check run on top of it: it carries that check's measurements and sends its evide
 reporters through the `pytest_gonogo_evidence` hook, so the mechanism never imports Allure.
 
 A client is any class with `for_target(target, env)` and `close()`; a new kind brings its own
-(`ctx.client(PrometheusClient)`) without editing this file.
+(`ctx.client(PrometheusClient)`) without editing this file. The parts of the target a check can
+need (its `needs()`, probed before it runs) are registered like kinds: the mechanism's four
+below, a plugin's with `gonogo.registry.target_part`.
 """
 
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 from urllib.parse import urlsplit
 
+from gonogo import registry
 from gonogo.checklist import Checklist, CheckSpec, LoadedChecklist, Target
-from gonogo.clients.gateway import GatewayClient
 from gonogo.errors import TargetError
 from gonogo.measurements import Measurement, judge
 from gonogo.redaction import Redactor, secret_values
 from gonogo.waiting import poll
 
+if TYPE_CHECKING:
+    from gonogo.clients.gateway import GatewayClient
+
 TEXT_MEDIA = ("text/", "application/json", "application/xml", "application/yaml", "image/svg")
 PROBE_TIMEOUT_S = 3.0
 PROBE_INTERVAL_S = 0.5
-PARTS: dict[str, Callable[[Target], str | None]] = {
-    "gateway": lambda t: t.base_url,
-    "prometheus": lambda t: t.prometheus_url,
-    "alertmanager": lambda t: t.alertmanager_url,
-    "redis": lambda t: t.redis_url,
-}
+
+
+@registry.target_part("gateway", where="target.base_url")
+def gateway_url(target: Target, env: Mapping[str, str]) -> str | None:
+    return target.base_url
+
+
+@registry.target_part("prometheus")
+def prometheus_url(target: Target, env: Mapping[str, str]) -> str | None:
+    return target.prometheus_url
+
+
+@registry.target_part("alertmanager")
+def alertmanager_url(target: Target, env: Mapping[str, str]) -> str | None:
+    return target.alertmanager_url
+
+
+@registry.target_part("redis")
+def redis_url(target: Target, env: Mapping[str, str]) -> str | None:
+    return target.redis_url
 
 
 class TargetClient(Protocol):
@@ -54,8 +75,12 @@ class TargetSession:
     loaded: LoadedChecklist
     env: Mapping[str, str]
     redact: Redactor = field(init=False)
+    # Wall clock of this run's first check of the target: windows of evidence start here, so
+    # that no verdict depends on what an earlier run did (checks/prometheus.py $__run_window).
+    started: float = field(default_factory=time.time, init=False)
     _clients: dict[type[Any], Any] = field(default_factory=dict, init=False)
     _reachable: set[str] = field(default_factory=set, init=False)
+    _making: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         target = self.target
@@ -72,9 +97,12 @@ class TargetSession:
         return self.loaded.checklist.target
 
     def client(self, kind: type[Client]) -> Client:
-        if kind not in self._clients:
-            self._clients[kind] = kind.for_target(self.target, self.env)
-        client: Client = self._clients[kind]
+        """The session's one client of `kind`, made on first use (also when a check's threads,
+        such as a gate's traffic, ask for it at once)."""
+        with self._making:
+            if kind not in self._clients:
+                self._clients[kind] = kind.for_target(self.target, self.env)
+            client: Client = self._clients[kind]
         return client
 
     def probe(self, part: str, patience_s: float = 0.0) -> None:
@@ -83,11 +111,11 @@ class TargetSession:
         found down is asked again by the next check."""
         if part in self._reachable:
             return
-        url = self._url_of(part)
+        url, where = self._url_of(part)
         errors: list[TargetError] = []
 
         def reachable() -> bool:
-            error = _reachability(part, url)
+            error = _reachability(part, url, where)
             errors[:] = [error] if error else []
             return error is None
 
@@ -95,12 +123,14 @@ class TargetSession:
             raise errors[0]
         self._reachable.add(part)
 
-    def _url_of(self, part: str) -> str | None:
+    def _url_of(self, part: str) -> tuple[str | None, str]:
+        """The part's URL and where the checklist gives it."""
         if part.startswith(("http://", "https://")):
-            return part  # a check that talks to an address of its own
-        if part not in PARTS:
+            return part, part  # a check that talks to an address of its own
+        known = registry.parts().get(part)
+        if known is None:
             raise TargetError(f"unknown part of the target {part!r}")
-        return PARTS[part](self.target)
+        return known.url(self.target, self.env), known.where
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -137,6 +167,8 @@ class CheckContext:
 
     @property
     def gateway(self) -> GatewayClient:
+        from gonogo.clients.gateway import GatewayClient  # httpx: for checks that ask it
+
         return self.session.client(GatewayClient)
 
     def client(self, kind: type[Client]) -> Client:
@@ -196,9 +228,9 @@ def _sounds_secret(header: str) -> bool:
     return any(word in lowered for word in ("auth", "key", "token", "secret", "cookie"))
 
 
-def _reachability(part: str, url: str | None) -> TargetError | None:
+def _reachability(part: str, url: str | None, where: str) -> TargetError | None:
     if not url:
-        return TargetError(f"the checklist gives no URL for the {part} (target.{_field(part)})")
+        return TargetError(f"the checklist gives no URL for the {part} ({where})")
     parts = urlsplit(url)
     default_port = {"https": 443, "redis": 6379, "rediss": 6379}.get(parts.scheme, 80)
     address = (parts.hostname or "", parts.port or default_port)
@@ -209,7 +241,3 @@ def _reachability(part: str, url: str | None) -> TargetError | None:
         where = url if part == url else f"{part} at {parts.scheme}://{address[0]}:{address[1]}"
         return TargetError(f"{where} unreachable: {reason.lower()}")
     return None
-
-
-def _field(part: str) -> str:
-    return "base_url" if part == "gateway" else f"{part}_url"

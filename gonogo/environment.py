@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+SANDBOX_ENV_FILE = "sandbox.env"  # NAME=value lines the sandbox keeps while it is up
+
 
 def gonogo_home() -> Path:
     """State, logs and run results: one git-ignored folder, `.gonogo` unless GONOGO_HOME."""
@@ -20,18 +22,18 @@ def runs_dir() -> Path:
 
 
 def target_env() -> dict[str, str]:
-    """The process environment over the values the sandbox wrote while it is up, so a
-    checklist written for the sandbox runs with no flags and no exports."""
-    return {**sandbox_values(), **os.environ}
+    """The variables a checklist's ${VAR} resolve from: the process environment, nothing else.
+
+    The demo sandbox reaches a run through its own entry: the `gonogo` command exports the
+    values of a sandbox that is up (see gonogo/cli.py), `gonogo sandbox env` tells a shell how."""
+    return dict(os.environ)
 
 
 def sandbox_values() -> dict[str, str]:
-    """The sandbox's own values while it is recorded as up, even with a component dead (its
-    checks then name it as unreachable); none when it is down or its state is unreadable."""
-    from gonogo.errors import SandboxError
-    from gonogo.sandbox import Sandbox  # only when asked: the plugin must stay light
-
+    """The values the sandbox keeps in its env file while it is up; none when it is down."""
     try:
-        return Sandbox(sandbox_dir()).env()
-    except SandboxError:
+        text = (sandbox_dir() / SANDBOX_ENV_FILE).read_text(encoding="utf-8")
+    except OSError:
         return {}
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {name: value for name, value in pairs}

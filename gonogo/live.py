@@ -4,8 +4,10 @@ check's output; suites that print live re-export these hooks so the session is k
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    import pytest  # a suite imports this module to register its hooks: no pytest to load then
 
 _session: dict[str, pytest.Config] = {}
 
@@ -36,5 +38,7 @@ def say(line: str) -> None:
             writer = config.get_terminal_writer()
         except (AssertionError, AttributeError):  # no terminal reporter (an xdist worker)
             return
+        if writer.width_of_current_line:  # pytest's progress letters: start a line of our own
+            writer.line("")
         writer.line(line)
         writer.flush()

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from gonogo import hookspecs, registry
-from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage, load_checklist
+from gonogo import hookspecs, live, registry
+from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage
 from gonogo.context import CheckContext, TargetSession
 from gonogo.environment import target_env
 from gonogo.errors import CheckCrashed, ChecklistError, GonogoError, Inconclusive
-from gonogo.gate import MEASUREMENTS, OUTCOME, PROPERTY, Gate
+from gonogo.gate import DRY_RUN, MEASUREMENTS, OUTCOME, PROPERTY, Gate, facts_of
 from gonogo.isolation import RunLock
+from gonogo.loader import load_checklist, missing_capabilities
 
 CHECKLISTS = pytest.StashKey[dict[Path, LoadedChecklist]]()
 SESSIONS = pytest.StashKey[dict[Path, TargetSession]]()
@@ -46,6 +47,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="allow checks that change the world (chaos, load) against a production target",
     )
+    text = "print the plan of every selected check and run none (verdict DRY-RUN, exit 6)"
+    try:
+        group.addoption(
+            "--dry-run", "--gonogo-dry-run", action="store_true", dest=DRY_RUN, help=text
+        )
+    except ValueError:  # another plugin owns --dry-run: keep the unambiguous name
+        group.addoption("--gonogo-dry-run", action="store_true", dest=DRY_RUN, help=text)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -133,12 +141,11 @@ class CheckItem(pytest.Item):
             self.add_marker(stage.value)
         self.add_marker(spec.severity.value)
         self.extra_keyword_matches.add(spec.kind)  # so `-k smoke` finds every smoke check
-        facts = {
-            "kind": spec.kind,
-            "severity": spec.severity.value,
-            "stages": [stage.value for stage in spec.stages],
-            "inconclusive": spec.inconclusive,
-        }
+        assert isinstance(self.parent, ChecklistFile)
+        self.lacking = missing_capabilities(spec, self.parent.loaded.checklist.target)
+        facts = facts_of(spec)
+        if self.lacking:  # only `unsupported: caveat` lets a check the target cannot run this far
+            facts["inconclusive"] = "caveat"
         self.user_properties.append((PROPERTY, facts))
         self._failure: AssertionError | None = None
         self._lock: RunLock | None = None
@@ -154,7 +161,16 @@ class CheckItem(pytest.Item):
 
     def setup(self) -> None:
         """Everything that talks to the target happens here; see the module's docstring."""
+        if self.config.getoption(DRY_RUN) and not self.kind.plans:
+            live.say(f"plan of {self.name}: a {self.spec.kind} check, not run (dry run)")
+            pytest.skip("dry run: not run")
         target = self.session_of_target
+        if self.lacking:
+            what = ", ".join(self.lacking)
+            self._failure = Inconclusive(
+                f"{self.name}: not supported by this target ({target.target.kind} lacks {what})"
+            )
+            return
         try:
             self._guard_production()
             self._run_alone_if_disruptive()
@@ -240,8 +256,8 @@ def pytest_runtest_makereport(
     """Our own failures and errors read as one sentence, in setup as in call; anything else
     keeps its traceback, redacted."""
     report = yield
-    if not isinstance(item, CheckItem) or call.excinfo is None or report.passed:
-        return report
+    if not isinstance(item, CheckItem) or call.excinfo is None or not report.failed:
+        return report  # a skip keeps pytest's (file, line, reason): JUnit and Allure read it
     error = call.excinfo.value
     if isinstance(error, Inconclusive):
         report.user_properties.append((OUTCOME, "inconclusive"))

@@ -12,10 +12,22 @@
     @click.command()
     def report(...) -> None: ...
 
+    @undo_kind(RestartService)                           # a journal entry's way back
+    def restart_service(undo: RestartService) -> str: ...
+
+    @target_part("vault")                                # a part a check's needs() can name
+    def vault_url(target: Target, env: Mapping[str, str]) -> str | None: ...
+
 A kind's spec is a `CheckSpec` subclass holding its parameters; the registry narrows its `kind`
 to the kind's name so the checklist validates each item against the right spec. A section is a
 model for one top-level key of the checklist that a suite owns (load, chaos, rollback, signoff):
 a key no suite registered is an unknown key, so a typo there is an error.
+
+An undo kind is a model (an `UndoSpec` of gonogo.control.journal with its own `kind`) and the
+function that applies it, replayed from the journal by any later process that loads the same
+plugins. A target part is a name a check's `needs()` can list and the function that finds its
+URL, so the plugin probes it before the check runs. The mechanism registers its own the same way
+(gonogo/control/undo.py, gonogo/context.py).
 """
 
 from __future__ import annotations
@@ -32,11 +44,14 @@ from pydantic import BaseModel, create_model
 from gonogo.checklist.model import CheckSpec
 
 if TYPE_CHECKING:
+    from gonogo.checklist.model import Target
     from gonogo.context import CheckContext
 
 PLUGIN_GROUP = "gonogo.plugins"
 Spec = TypeVar("Spec", bound=CheckSpec)
 CheckFunction = Callable[[Spec, "CheckContext"], None]
+Model = TypeVar("Model", bound=BaseModel)
+UndoFunction = Callable[[Model], str]
 
 
 @dataclass(frozen=True)
@@ -47,16 +62,38 @@ class CheckKind:
     # Changes the world (stops a process, injects a fault, sends load): it runs alone, never
     # beside another check, and against a production target only when explicitly allowed.
     disruptive: bool = False
+    # Handles a dry run itself: prints its plan and skips, touching nothing. Other kinds are
+    # not called at all in a dry run.
+    plans: bool = False
+
+
+@dataclass(frozen=True)
+class UndoKind:
+    name: str
+    model: type[BaseModel]
+    apply: Callable[[Any], str]  # does it, returns what it did in words, raises UndoError
+
+
+PartUrl = Callable[["Target", Mapping[str, str]], str | None]
+
+
+@dataclass(frozen=True)
+class TargetPart:
+    name: str
+    url: PartUrl  # None: the checklist gives no address for it
+    where: str  # where the checklist gives it, for the message when it is missing
 
 
 _kinds: dict[str, CheckKind] = {}
 _sections: dict[str, type[BaseModel]] = {}
 _commands: dict[str, Any] = {}  # click commands the suites add to `gonogo`
+_undo_kinds: dict[str, UndoKind] = {}
+_parts: dict[str, TargetPart] = {}
 _plugins: list[ModuleType] = []
 
 
 def check_kind(
-    name: str, spec: type[Spec], *, disruptive: bool = False
+    name: str, spec: type[Spec], *, disruptive: bool = False, plans: bool = False
 ) -> Callable[[CheckFunction[Spec]], CheckFunction[Spec]]:
     """Register the decorated function as the check of kind `name`."""
 
@@ -69,7 +106,7 @@ def check_kind(
             __doc__=spec.__doc__,
             kind=(_literal(name), ...),
         )
-        _kinds[name] = CheckKind(name, tagged, function, disruptive)
+        _kinds[name] = CheckKind(name, tagged, function, disruptive, plans)
         return function
 
     return register
@@ -89,6 +126,37 @@ def command(cli_command: Any) -> Any:
     """
     _commands[cli_command.name] = cli_command
     return cli_command
+
+
+def undo_kind(model: type[Model]) -> Callable[[UndoFunction[Model]], UndoFunction[Model]]:
+    """Register the decorated function as the way to apply undos of `model`, whose `kind`
+    field's default names the kind in the journal."""
+    name = model.model_fields["kind"].default
+    if not isinstance(name, str):
+        raise ValueError(f"undo model {model.__name__} needs a default `kind`, its name")
+
+    def register(function: UndoFunction[Model]) -> UndoFunction[Model]:
+        known = _undo_kinds.get(name)
+        if known and (known.model is not model or known.apply is not function):
+            raise ValueError(f"undo kind {name!r} is registered twice")
+        _undo_kinds[name] = UndoKind(name, model, function)
+        return function
+
+    return register
+
+
+def target_part(name: str, where: str = "") -> Callable[[PartUrl], PartUrl]:
+    """Register the decorated function as the URL of the target's part `name`; `where` says
+    where the checklist gives it (default: target.<name>_url)."""
+
+    def register(url: PartUrl) -> PartUrl:
+        known = _parts.get(name)
+        if known and known.url is not url:
+            raise ValueError(f"target part {name!r} is registered twice")
+        _parts[name] = TargetPart(name, url, where or f"target.{name}_url")
+        return url
+
+    return register
 
 
 def _literal(name: str) -> Any:
@@ -116,3 +184,17 @@ def sections() -> Mapping[str, type[BaseModel]]:
 def commands() -> Mapping[str, Any]:
     load_plugins()
     return dict(_commands)
+
+
+def undo_kinds() -> Mapping[str, UndoKind]:
+    import gonogo.control.undo  # noqa: F401  the mechanism's own kinds register there
+
+    load_plugins()
+    return dict(_undo_kinds)
+
+
+def parts() -> Mapping[str, TargetPart]:
+    import gonogo.context  # noqa: F401  the mechanism's own parts register there
+
+    load_plugins()
+    return dict(_parts)

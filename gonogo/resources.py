@@ -14,10 +14,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 LITELLM_BIN_ENV = "GONOGO_LITELLM_BIN"
+PORTKEY_SCRIPT_ENV = "GONOGO_PORTKEY_SCRIPT"
 _DATA_PACKAGE = "gonogo._sandbox_files"
 _DEFAULT_CHECKLIST = "checklist.yaml"
 # `make sandbox-deps` installs LiteLLM here, beside the checkout, in a venv of its own.
 _CHECKOUT_LITELLM = Path(".venv-litellm", "bin", "litellm")
+# ... and the Portkey gateway under a project-local npm prefix (sandbox/portkey-gateway/).
+_CHECKOUT_PORTKEY = Path(".portkey", "node_modules", "@portkey-ai", "gateway", "build")
 
 
 def sandbox_template_dir() -> Traversable:
@@ -47,3 +50,13 @@ def source_checkout() -> Path | None:
     """The repository gonogo runs from (an editable install), or None when installed."""
     root = Path(__file__).resolve().parent.parent
     return root if (root / "pyproject.toml").is_file() and (root / "sandbox").is_dir() else None
+
+
+def portkey_script() -> str:
+    """The Portkey gateway's start-server.js: $GONOGO_PORTKEY_SCRIPT, else the checkout's
+    .portkey prefix (`make sandbox-deps`); the caller checks it is there."""
+    configured = os.environ.get(PORTKEY_SCRIPT_ENV)
+    if configured:
+        return configured
+    checkout = source_checkout() or Path.cwd()
+    return str(checkout / _CHECKOUT_PORTKEY / "start-server.js")

@@ -38,6 +38,9 @@ AI_KEY_FORMATS = {
     "AWS temporary access key id": r"ASIA[0-9A-Z]{16}(?![0-9A-Z])",
     "Hugging Face token": r"hf_[A-Za-z0-9]{34,}",
     "Groq API key": r"gsk_[A-Za-z0-9]{40,}",
+    "Replicate API token": r"r8_[A-Za-z0-9]{30,}",
+    "xAI API key": r"xai-[A-Za-z0-9]{40,}",
+    "Perplexity API key": r"pplx-[A-Za-z0-9]{40,}",
     "Private key block": PRIVATE_KEY_HEADER,
 }
 # Redaction runs on every evidence string: one precompiled regex per key format (not

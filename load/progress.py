@@ -7,9 +7,10 @@ capture suspended (as pytest's own live logging does); outside pytest it goes to
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+if TYPE_CHECKING:
+    import pytest
 
 _config: list[pytest.Config] = []
 

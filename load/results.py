@@ -1,7 +1,9 @@
 """Figures of a finished Locust run, from its --json-file: exact totals and raw histograms.
 
 HTTP requests are the entries whose method is an HTTP verb; the LLM figures are the entries
-TTFT, ITL and TPS that load/locust/locustfile.py logs (milliseconds, except TPS: tokens per second).
+TTFT, ITL, TPS, LAT and OPEN that load/locust/locustfile.py logs (milliseconds, except TPS: tokens
+per second). Latency is judged on LAT: successful requests, and those the scenario's end cut off
+at their elapsed time, so that the slowest requests cannot drop out of the figures.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from .histogram import percentile
 
-LLM_ENTRIES = ("TTFT", "ITL", "TPS")
+LLM_ENTRIES = ("TTFT", "ITL", "TPS", "LAT", "OPEN")
 QUANTILES = (0.50, 0.95, 0.99)
 
 
@@ -48,9 +50,10 @@ class Distribution:
 class RunFigures:
     requests: int
     failures: int
+    unfinished: int  # still running when the scenario ended (counted in latency_ms)
     duration_s: float
     output_tokens: int
-    latency_ms: Distribution
+    latency_ms: Distribution  # successful and unfinished requests: no survivorship
     ttft_ms: Distribution
     itl_ms: Distribution
     tokens_per_s: Distribution  # per request
@@ -60,8 +63,13 @@ class RunFigures:
         return self.failures / self.requests if self.requests else None
 
     @property
+    def successes(self) -> int:
+        return self.requests - self.failures
+
+    @property
     def requests_per_s(self) -> float | None:
-        return self.requests / self.duration_s if self.duration_s > 0 else None
+        """Successful requests per second: fast failures are no throughput."""
+        return self.successes / self.duration_s if self.duration_s > 0 else None
 
     @property
     def output_tokens_per_s(self) -> float | None:
@@ -72,9 +80,11 @@ class RunFigures:
         return {
             "requests": self.requests,
             "failures": self.failures,
+            "successes": self.successes,
+            "unfinished": self.unfinished,
             "error_rate": self.error_rate,
             "duration_s": round(self.duration_s, 3),
-            "requests_per_s": self.requests_per_s,
+            "successful_requests_per_s": self.requests_per_s,
             "output_tokens": self.output_tokens,
             "output_tokens_per_s": self.output_tokens_per_s,
             "latency_s": self.latency_ms.as_dict(0.001),
@@ -94,9 +104,10 @@ def read_figures(stats_json: Path) -> RunFigures:
     return RunFigures(
         requests=sum(int(e.get("num_requests", 0)) for e in http),
         failures=sum(int(e.get("num_failures", 0)) for e in http),
-        duration_s=_span_s(http),
+        unfinished=sum(int(e.get("num_requests", 0)) for e in llm("OPEN")),
+        duration_s=_span_s(http + llm("OPEN")),  # cut-off requests were under way until the end
         output_tokens=sum(int(e.get("total_content_length", 0)) for e in llm("TPS")),
-        latency_ms=Distribution.of(http),
+        latency_ms=Distribution.of(llm("LAT")),
         ttft_ms=Distribution.of(llm("TTFT")),
         itl_ms=Distribution.of(llm("ITL")),
         tokens_per_s=Distribution.of(llm("TPS")),

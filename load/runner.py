@@ -7,9 +7,7 @@ or an error kills them all at once, workers included.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -21,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from gonogo.control.processes import escalate, signal_groups
 from gonogo.errors import GonogoError
 from gonogo.waiting import deadline_in, poll
 
@@ -87,13 +86,21 @@ def locust_config(
     headers: Mapping[str, str],
     litellm: bool,
     progress: Path,
+    routes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The locustfile's settings (no API key: that goes in its own variable)."""
+    """The locustfile's settings (no API key: that goes in its own variable); `routes` are
+    per-model headers that route a group (Portkey's x-portkey-config)."""
     mix = spec.mix
-    bounds = spec.thresholds.model_dump(exclude_none=True) if spec.abort_on_breach else {}
+    thresholds = spec.thresholds
+    bounds = (
+        {**thresholds.model_dump(exclude_none=True), "error_rate": thresholds.max_error_rate()}
+        if spec.abort_on_breach
+        else {}
+    )
     return {
         "base_url": base_url,
         "headers": dict(headers),
+        "routes": {model: dict(route) for model, route in (routes or {}).items()},
         "models": [[entry.model, entry.weight] for entry in mix.models],
         "prompts": mix.prompts,
         "streaming": mix.streaming,
@@ -190,16 +197,14 @@ def _kill_group(group: list[subprocess.Popen[bytes]]) -> None:
     """SIGINT (Locust saves its reports), then SIGKILL whatever is left of the group."""
     if not group or all(process.poll() is not None for process in group):
         return
-    _signal_group(group[0].pid, signal.SIGINT)
-    if not poll(lambda: all(p.poll() is not None for p in group), timeout_s=KILL_GRACE_S):
-        _signal_group(group[0].pid, signal.SIGKILL)
+    escalate(
+        lambda signum: signal_groups([group[0].pid], signum),
+        lambda: all(process.poll() is not None for process in group),
+        2 * KILL_GRACE_S,
+        first=signal.SIGINT,
+    )
     for process in group:
         process.wait(timeout=KILL_GRACE_S)
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
-        os.killpg(pgid, sig)
 
 
 def _progress(run: LocustRun) -> dict[str, Any]:

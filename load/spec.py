@@ -28,6 +28,7 @@ from gonogo.checklist.model import Problem, unknown_name
 
 MAX_DURATION_S = 3600.0  # a load stage is part of a release gate, not a soak test
 MAX_USERS = 100_000
+DEFAULT_MAX_ERROR_RATE = 0.01  # a scenario that says nothing about failures still bounds them
 
 
 class LoadSettings(Strict):
@@ -82,9 +83,15 @@ class Thresholds(Strict):
     p95_latency_s: float | None = Field(None, gt=0)
     p99_latency_s: float | None = Field(None, gt=0)
     ttft_p95_s: float | None = Field(None, gt=0, description="Streaming time to first token.")
-    error_rate: float | None = Field(None, ge=0, le=1, description="Highest share of failures.")
+    error_rate: float | None = Field(
+        None, ge=0, le=1,
+        description=f"Highest share of failures (default {DEFAULT_MAX_ERROR_RATE:g}).",
+    )  # fmt: skip
     min_requests_per_s: float | None = Field(None, gt=0)
     min_output_tokens_per_s: float | None = Field(None, gt=0)
+
+    def max_error_rate(self) -> float:
+        return DEFAULT_MAX_ERROR_RATE if self.error_rate is None else self.error_rate
 
 
 class LoadScenario(CheckSpec):

@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import allure
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import CheckSpec, LoadedChecklist
 from gonogo.context import TEXT_MEDIA
+from gonogo.lazy import lazy_module
 from gonogo.redaction import Redactor
 from gonogo.results import SUMMARY
 from gonogo.verdict import Verdict
@@ -22,14 +20,20 @@ from .categories import CATEGORIES
 from .provenance import environment, executor, properties
 from .summary import summary_markdown
 
-ALLURE_SEVERITY = {"blocker": allure.severity_level.BLOCKER, "warning": allure.severity_level.MINOR}
+if TYPE_CHECKING:
+    import allure
+    import pytest
+else:
+    allure = lazy_module("allure")  # its pluggy and friends: loaded by a run, not by `validate`
+
+ALLURE_SEVERITY = {"blocker": "blocker", "warning": "minor"}  # allure.severity_level values
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     spec = getattr(item, "spec", None)
     if not isinstance(spec, CheckSpec):
         return
-    allure.dynamic.severity(ALLURE_SEVERITY[spec.severity.value])
+    allure.dynamic.severity(allure.severity_level(ALLURE_SEVERITY[spec.severity.value]))
     allure.dynamic.feature(spec.kind)
     allure.dynamic.tag(*(stage.value for stage in spec.stages), spec.severity.value)
     if spec.description:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,6 @@ import click
 from gonogo import registry
 from gonogo.errors import GonogoError
 from gonogo.results import REPORT_DIR, latest_run
-
-from .html import build
 
 BAD_INPUT = 4
 
@@ -33,6 +30,8 @@ def report(serve: bool, port: int, quiet: bool, results: Path | None) -> None:
         click.echo("gonogo: no results folder given and no run under .gonogo/runs", err=True)
         sys.exit(BAD_INPUT)
     try:
+        from .html import build  # the sign-off's cryptography: only to build a report
+
         built = build(folder)
     except GonogoError as problem:
         click.echo(f"gonogo: report: {problem}", err=True)
@@ -46,13 +45,15 @@ def report(serve: bool, port: int, quiet: bool, results: Path | None) -> None:
         _serve(folder / REPORT_DIR, port)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # one line per request would bury the address
-
-
 def _serve(folder: Path, port: int) -> None:
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    # http.server pulls email, html and mimetypes: only for --serve, not for every `gonogo`
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # one line per request would bury the address
+
+    handler = functools.partial(QuietHandler, directory=str(folder))
     with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         click.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
         try:

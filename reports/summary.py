@@ -8,7 +8,12 @@ from typing import Any
 
 from gonogo.verdict import CheckResult, Decision, Verdict
 
-ICONS = {Decision.GO: "✅", Decision.GO_WITH_CAVEATS: "⚠️", Decision.NO_GO: "⛔"}
+ICONS = {
+    Decision.GO: "✅",
+    Decision.GO_WITH_CAVEATS: "⚠️",
+    Decision.NO_GO: "⛔",
+    Decision.DRY_RUN: "📝",
+}
 
 
 def summary_markdown(verdict: Verdict, about: Mapping[str, Any]) -> str:

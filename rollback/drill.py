@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from gonogo import live, registry
 from gonogo.checklist import CheckSpec
 from gonogo.context import CheckContext
@@ -31,7 +29,6 @@ from gonogo.control.undo import apply_undo
 from gonogo.environment import sandbox_dir
 from gonogo.errors import CheckFailure, ChecklistError, GonogoError
 from gonogo.registry import check_kind
-from gonogo.sandbox import Sandbox
 from gonogo.timeline import Timeline
 from gonogo.waiting import poll
 
@@ -41,7 +38,7 @@ from .model import RollbackDrill
 CHECK_INTERVAL_S = 0.5
 
 
-@check_kind("rollback_drill", RollbackDrill, disruptive=True)
+@check_kind("rollback_drill", RollbackDrill, disruptive=True, plans=True)
 def bad_deploy_is_rolled_back(spec: RollbackDrill, ctx: CheckContext) -> None:
     """The post-deploy checks catch the bad change, and the rollback restores health and
     every file's exact content, within the checklist's bounds."""
@@ -56,6 +53,8 @@ def bad_deploy_is_rolled_back(spec: RollbackDrill, ctx: CheckContext) -> None:
             f"plan of {spec.id}: back up {len(paths)} file(s), change {changed}, restart, "
             f"detect with {', '.join(spec.detect_with)}, roll back, verify checksums"
         )
+        import pytest  # loaded already in a run; not when the suite registers
+
         pytest.skip("dry run: nothing touched")
     journal = Journal(_journal_path(ctx))
     refuse_if_pending(journal)
@@ -75,6 +74,8 @@ def _deployment(spec: RollbackDrill) -> tuple[list[Path], Undo]:
     if spec.sandbox_component is None:
         assert spec.restart is not None
         return [Path(file) for file in spec.files], CommandUndo(command=spec.restart, timeout_s=120)
+    from gonogo.sandbox import Sandbox  # the sandbox's own parts: only when acting on it
+
     box = Sandbox(sandbox_dir())
     box.env()  # raises, saying so, when the sandbox is not up
     restart = SandboxRestartUndo(component=spec.sandbox_component, state_dir=box.layout.state_dir)

@@ -1,14 +1,15 @@
-"""The checklist: its typed model and the loader that gives one clear line per mistake."""
+"""The checklist's typed model: what every kind and section is validated into.
 
-from gonogo.checklist.loader import (
-    LoadedChecklist,
-    checklist_model,
-    load_checklist,
-    registered_checklist_model,
-)
+The package holds the model only, so the registry and every kind can import it without loading
+anything else; `gonogo.loader` reads and validates a file into it.
+"""
+
+from typing import Any
+
 from gonogo.checklist.model import (
     Checklist,
     CheckSpec,
+    LoadedChecklist,
     ModelGroup,
     Provider,
     ProviderIdentity,
@@ -29,7 +30,15 @@ __all__ = [
     "Stage",
     "Strict",
     "Target",
-    "checklist_model",
-    "load_checklist",
-    "registered_checklist_model",
 ]
+_MOVED_TO_LOADER = {"load_checklist", "checklist_model", "registered_checklist_model"}
+
+
+def __getattr__(name: str) -> Any:
+    """The loader's names, as they were importable from here, without importing the loader
+    (and so the registry) with the model."""
+    if name in _MOVED_TO_LOADER:
+        from gonogo import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

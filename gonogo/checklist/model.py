@@ -1,15 +1,17 @@
 """The typed checklist: everything downstream of the loader reads these, never raw dicts.
 
 Check items are a union discriminated by `kind`; the union is assembled from the check registry
-at load time (see `checklist_model`), so adding a kind never touches this file.
+at load time (see `gonogo.loader.checklist_model`), so adding a kind never touches this file.
 """
 
 from __future__ import annotations
 
 import difflib
 import enum
-from collections.abc import Iterable, Iterator
-from typing import Annotated, Literal
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -40,6 +42,15 @@ class Severity(enum.StrEnum):
     WARNING = "warning"  # a failure means GO WITH CAVEATS
 
 
+Capability = Literal["chat", "models", "fallback", "cache", "rate_limit", "auth", "gateway_metrics"]
+CAPABILITY_PRESETS: dict[str, frozenset[str]] = {
+    "litellm": frozenset(get_args(Capability)),
+    # The open-source build: no response cache, no /metrics, no keys of its own, no rate limits.
+    "portkey": frozenset({"chat", "models", "fallback"}),
+    "openai": frozenset({"chat", "models"}),
+}
+
+
 class Target(Strict):
     """The deployment under test and where its parts answer.
 
@@ -48,8 +59,10 @@ class Target(Strict):
     """
 
     name: str = Field("gateway", description="A name for reports and the sign-off.")
-    kind: Literal["litellm", "openai"] = Field(
-        "litellm", description="litellm enables LiteLLM-specific probes; openai is any gateway."
+    kind: Literal["litellm", "portkey", "openai"] = Field(
+        "litellm",
+        description="litellm enables LiteLLM-specific probes, portkey Portkey's routing header "
+        "(portkey_config); openai is any gateway.",
     )
     base_url: str | None = Field(None, description="Gateway base URL, e.g. http://127.0.0.1:4000.")
     api_key_env: str | None = Field(
@@ -59,6 +72,16 @@ class Target(Strict):
         default_factory=dict,
         description="Sent with every request to the gateway, e.g. a routing header.",
     )
+    portkey_config: str | None = Field(
+        None,
+        description="Portkey: a JSON file of one Portkey config per model group (keyed by group "
+        "name), sent as x-portkey-config with every request for that group.",
+    )
+    supports: list[Capability] | None = Field(
+        None,
+        description="What this gateway can do. Default by kind: litellm everything; portkey "
+        "chat, models, fallback; openai chat, models.",
+    )
     environment: str = Field("staging", description="Environment name, e.g. production.")
     production: bool = Field(False, description="True when this is a production deployment.")
     timeout_s: float = Field(10.0, gt=0, description="Default timeout of one request.")
@@ -67,10 +90,21 @@ class Target(Strict):
     redis_url: str | None = Field(None, description="redis://host:port/db, no password.")
     redis_password_env: str | None = Field(None, pattern=ENV_NAME)
 
+    def capabilities(self) -> frozenset[str]:
+        """What the gateway can do: `supports:` if given, else its kind's preset."""
+        return (
+            frozenset(self.supports) if self.supports is not None else CAPABILITY_PRESETS[self.kind]
+        )
+
     @field_validator("base_url", "prometheus_url", "alertmanager_url")
     @classmethod
     def _http_url(cls, url: str | None) -> str | None:
         return http_url(url)
+
+    @field_validator("portkey_config")
+    @classmethod
+    def _given(cls, path: str | None) -> str | None:
+        return path or None  # ${GONOGO_PORTKEY_CONFIG:-} with the sandbox down
 
     @field_validator("redis_url")
     @classmethod
@@ -169,6 +203,16 @@ class CheckSpec(Strict):
         description="What no data means: fail (at this check's severity) or caveat (GO WITH "
         "CAVEATS). Never a pass.",
     )
+    unsupported: Literal["refuse", "caveat"] = Field(
+        "refuse",
+        description="When the target lacks what this check needs (target.supports): refuse "
+        "the checklist at load, or run it as 'not supported by this target' (a caveat).",
+    )
+
+    def requires(self) -> tuple[str, ...]:
+        """What the gateway must be able to do for this check to prove anything (see
+        Target.supports); a target without it refuses the check, or runs it as a caveat."""
+        return ()
 
     def needs(self) -> tuple[str, ...]:
         """The parts of the target this check talks to (gateway, prometheus, alertmanager,
@@ -213,3 +257,13 @@ class Checklist(Strict):
         """A section a suite registered (see gonogo.registry.checklist_section), if given."""
         value = getattr(self, name, None)
         return value if isinstance(value, BaseModel) else None
+
+
+@dataclass(frozen=True)
+class LoadedChecklist:
+    """A checklist as loaded from its file (gonogo.loader): the model and where it came from."""
+
+    checklist: Checklist
+    file: Path
+    item_lines: Mapping[str, int]  # check id -> line in the file, for pytest's locations
+    variables: frozenset[str]  # the ${VAR} names used, so their values can be redacted

@@ -15,17 +15,12 @@ from typing import Any
 import yaml
 
 from gonogo.errors import ChecklistError
+from gonogo.positioned_yaml import KeyPath, Position, dotted, parse_document
 
-Path_ = tuple[str | int, ...]
+Path_ = KeyPath
 
 # ${NAME} or ${NAME:-default}; $${ is a literal "${".
 _VARIABLE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-@dataclass(frozen=True)
-class Position:
-    line: int  # 1-based, as editors count
-    column: int
 
 
 @dataclass
@@ -50,14 +45,6 @@ class Source:
         return ChecklistError(f"{self.file}:{spot.line}:{spot.column}:{location} {message}")
 
 
-def dotted(path: Path_) -> str:
-    """("checks", 2, "expect") -> "checks[2].expect"."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return text
-
-
 def read_source(file: Path) -> Source:
     try:
         text = file.read_text(encoding="utf-8")
@@ -66,40 +53,17 @@ def read_source(file: Path) -> Source:
     except (OSError, UnicodeDecodeError) as error:
         raise ChecklistError(f"{file}: cannot read the checklist: {error}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        document = parse_document(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         spot = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
         raise ChecklistError(f"{file}:{spot} not valid YAML: {error.problem}") from None
-    source = Source(file, data)
-    if node is not None:
-        _record_positions(source, node, ())
+    source = Source(file, document.data, document.positions)
+    for path, where in document.duplicates[:1]:
+        raise ChecklistError(
+            f"{file}:{where.line}:{where.column}: {dotted(path)}: duplicate key {path[-1]!r}"
+        )
     return source
-
-
-def _record_positions(source: Source, node: yaml.Node, path: Path_) -> None:
-    source.positions.setdefault(path, _position(node))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                spot = _position(key_node)
-                raise ChecklistError(
-                    f"{source.file}:{spot.line}:{spot.column}: "
-                    f"{dotted((*path, key))}: duplicate key {key!r}"
-                )
-            seen.add(key)
-            source.positions[(*path, key)] = _position(key_node)
-            _record_positions(source, value_node, (*path, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_positions(source, item, (*path, index))
-
-
-def _position(node: yaml.Node) -> Position:
-    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def interpolate(source: Source, env: Mapping[str, str]) -> None:

@@ -7,17 +7,24 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import httpx
-from httpx_sse import EventSource
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
 from gonogo.clients.http import HttpTarget, NoFullAnswer, Reply, excerpt, seconds
 from gonogo.errors import CheckFailure, TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx_sse
+else:
+    httpx = lazy_module("httpx")
+    httpx_sse = lazy_module("httpx_sse")
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
+PORTKEY_CONFIG_HEADER = "x-portkey-config"
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class ChatReply:
     content: str = ""
     usage: Mapping[str, Any] | None = None
     ttft_s: float | None = None  # streaming: time to the first content token
-    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    headers: httpx.Headers = field(default_factory=lambda: httpx.Headers())
     problem: str | None = None  # set when the answer is not a usable completion
     streamed: bool = False
 
@@ -55,9 +62,16 @@ class GatewayClient(HttpTarget):
         timeout_s: float = 10.0,
         litellm: bool = True,
         headers: Mapping[str, str] | None = None,
+        routes: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__("gateway", base_url, api_key=api_key, timeout_s=timeout_s, headers=headers)
         self.litellm = litellm
+        # Per model group, headers that route it (Portkey: its config as x-portkey-config).
+        self.routes = dict(routes or {})
+
+    def route(self, group: str | None) -> dict[str, str]:
+        """The headers that route a request for `group` (none for most gateways)."""
+        return dict(self.routes.get(group or "", {}))
 
     @classmethod
     def for_target(cls, target: Target, env: Mapping[str, str]) -> GatewayClient:
@@ -69,12 +83,17 @@ class GatewayClient(HttpTarget):
             timeout_s=target.timeout_s,
             litellm=target.kind == "litellm",
             headers=target.headers,
+            routes=portkey_routes(target.portkey_config) if target.portkey_config else None,
         )
 
     def model_ids(
-        self, timeout_s: float | None = None, headers: Mapping[str, str] | None = None
+        self,
+        timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        group: str | None = None,
     ) -> tuple[Reply, list[str]]:
-        """GET /v1/models and the ids it lists (empty when the answer is unusable)."""
+        """GET /v1/models (routed as `group`) and the ids it lists (empty when unusable)."""
+        headers = {**self.route(group), **(headers or {})}
         reply = self.request("GET", MODELS_PATH, timeout_s=timeout_s, headers=headers)
         if reply.status != 200:
             return reply, []
@@ -101,6 +120,7 @@ class GatewayClient(HttpTarget):
         flag) makes sure a provider answers rather than the response cache; `extra` adds
         fields to the body (e.g. LiteLLM's mock_testing_fallbacks)."""
         body = {**self._chat_body(model, prompt, max_tokens, cached), **(extra or {})}
+        headers = {**self.route(model), **(headers or {})}
         if stream:
             streamed = self._chat_streaming(body, timeout_s or self.timeout_s, headers)
             return replace(streamed, streamed=True)
@@ -145,6 +165,30 @@ class GatewayClient(HttpTarget):
             return ChatReply(label, time.monotonic() - started, problem=broken.problem)
 
 
+def portkey_routes(path: str) -> dict[str, dict[str, str]]:
+    """Each group's Portkey config from a JSON file of {group: config}, as a routing header."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise TargetError(f"target.portkey_config: cannot read {path} ({error})") from None
+    if not isinstance(document, dict) or not all(isinstance(v, dict) for v in document.values()):
+        raise TargetError(f"target.portkey_config: {path} is not an object of configs by group")
+    return {
+        group: {PORTKEY_CONFIG_HEADER: json.dumps(config, separators=(",", ":"))}
+        for group, config in document.items()
+    }
+
+
+def portkey_upstream_model(routes: Mapping[str, str]) -> str | None:
+    """The model a Portkey config's first target asks for (what its /v1/models lists)."""
+    try:
+        config = json.loads(routes[PORTKEY_CONFIG_HEADER])
+        first = config["targets"][0] if "targets" in config else config
+        return str(first["override_params"]["model"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
 def _judge_completion(reply: Reply) -> ChatReply:
     base = ChatReply(reply.request, reply.elapsed_s, reply.status, headers=reply.headers)
     if reply.status is None:
@@ -171,7 +215,7 @@ def _read_stream(
         return answered(f"not an event stream: {excerpt(response.text)!r}")
     stream = _StreamSoFar(started)
     try:
-        problem = stream.read(EventSource(response), timeout_s)
+        problem = stream.read(httpx_sse.EventSource(response), timeout_s)
     except httpx.TimeoutException:
         problem = stream.unfinished(f"then nothing more within {seconds(timeout_s)}")
     except httpx.TransportError:
@@ -192,7 +236,7 @@ class _StreamSoFar:
     chunks: int = 0
     finish_reason: str | None = None
 
-    def read(self, source: EventSource, timeout_s: float) -> str | None:
+    def read(self, source: httpx_sse.EventSource, timeout_s: float) -> str | None:
         """Read to [DONE]; the problem found, or None for a stream that ended properly."""
         for event in source.iter_sse():
             if event.data.strip() == "[DONE]":

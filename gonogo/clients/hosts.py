@@ -8,12 +8,16 @@ assumed: processes are found with ps, ports with ss or netstat.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import testinfra
+from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
 from gonogo.errors import TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import testinfra
+else:
+    testinfra = lazy_module("testinfra")
 
 BACKENDS = ("local", "ssh", "paramiko", "docker", "podman", "kubectl")
 

@@ -10,15 +10,17 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import requests
-from prometheus_api_client import PrometheusConnect
-from prometheus_api_client.exceptions import PrometheusApiClientException
-from urllib3.util.retry import Retry
+from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
 from gonogo.errors import ChecklistError, TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import requests
+    from prometheus_api_client.exceptions import PrometheusApiClientException
+else:  # requests and urllib3: only for the checks that query Prometheus
+    requests = lazy_module("requests")
 
 TIMEOUT_S = 5.0
 
@@ -33,6 +35,9 @@ class PrometheusClient:
     def __init__(self, url: str, timeout_s: float = TIMEOUT_S) -> None:
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
+        from prometheus_api_client import PrometheusConnect
+        from urllib3.util.retry import Retry
+
         # No retries: every wait is the caller's, bounded by its own poll.
         self._api = PrometheusConnect(self.url, disable_ssl=True, retry=Retry(total=0))
 
@@ -47,6 +52,8 @@ class PrometheusClient:
 
     def query(self, promql: str) -> list[Sample]:
         """The instant value of `promql`: one Sample per series (a scalar is one Sample)."""
+        from prometheus_api_client.exceptions import PrometheusApiClientException
+
         try:
             result = self._api.custom_query(promql, timeout=self.timeout_s)
         except PrometheusApiClientException as refused:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import redis
 
 from gonogo.checklist import Target
 from gonogo.errors import TargetError
+
+if TYPE_CHECKING:
+    import redis
 
 TIMEOUT_S = 3.0
 
@@ -18,6 +20,8 @@ class RedisClient:
         parts = urlsplit(url)
         self.where = f"Redis at {parts.hostname}:{parts.port or 6379}"
         self._password_env = password_env
+        import redis  # ~70 ms of imports: only for a check that asks Redis
+
         self._redis = redis.Redis.from_url(
             url,
             password=password,
@@ -43,6 +47,8 @@ class RedisClient:
 
     def ask(self, what: str, *args: str) -> object:
         """Run one command; refusal and unreachability are TargetErrors naming Redis."""
+        import redis
+
         try:
             return self._redis.execute_command(*args)  # type: ignore[no-untyped-call]
         except redis.AuthenticationError:

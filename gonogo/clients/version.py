@@ -9,10 +9,16 @@ this only labels the evidence.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import httpx
+from typing import TYPE_CHECKING
 
 from gonogo.checklist import Target
+from gonogo.clients.http import tls
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_module("httpx")
 
 READINESS_PATH = "/health/readiness"
 VERSION_HEADERS = ("x-litellm-version", "x-gateway-version")
@@ -32,7 +38,9 @@ def reported_version(
         asks.append((READINESS_PATH + "/details", {"Authorization": f"Bearer {key}"}))
     for path, auth in asks:
         try:
-            answer = httpx.get(base + path, timeout=timeout_s, headers={**target.headers, **auth})
+            answer = httpx.get(
+                base + path, timeout=timeout_s, headers={**target.headers, **auth}, verify=tls()
+            )
         except httpx.HTTPError:
             return None  # not answering: the checks say so, this stays quiet
         found = _version_in(answer)

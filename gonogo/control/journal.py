@@ -8,6 +8,10 @@ never lose one.
 
 Undo data is replayed by a fresh process, possibly another user's shell: it must hold no secret
 (a command reads a secret from its environment, `$VAR`, rather than carrying it).
+
+Undo kinds are open: the mechanism's own are below (applied in gonogo/control/undo.py), and a
+suite or plugin adds one with `gonogo.registry.undo_kind` (an `UndoSpec` and its function). An
+entry is read back into the model registered for its `kind`.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ import json
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
 
 from gonogo.control.files import locked, write_private_file
 from gonogo.errors import GonogoError
@@ -28,44 +32,69 @@ class JournalError(GonogoError):
     """The journal file cannot be read or written; the message names it."""
 
 
-class _Undo(BaseModel):
+class UndoSpec(BaseModel):
+    """What puts one action back; a subclass per kind, `kind: Literal["name"] = "name"`."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: str
 
-class SandboxStartUndo(_Undo):
+    def describe(self) -> str:
+        """What the undo will do, in words, for plans and restore messages."""
+        return f"{self.kind} undo"
+
+
+Undo = UndoSpec  # the name the suites import
+
+
+class _SandboxComponentUndo(UndoSpec):
+    verb: ClassVar[str]
+    component: str
+    state_dir: Path
+
+    def describe(self) -> str:
+        return f"{self.verb} sandbox component {self.component}"
+
+
+class SandboxStartUndo(_SandboxComponentUndo):
     """Start a sandbox component that an action stopped."""
 
     kind: Literal["sandbox_start"] = "sandbox_start"
-    component: str
-    state_dir: Path
+    verb = "start"
 
 
-class SandboxRestartUndo(_Undo):
+class SandboxRestartUndo(_SandboxComponentUndo):
     """Restart a sandbox component so it reads its configuration again (after a file restore)."""
 
     kind: Literal["sandbox_restart"] = "sandbox_restart"
-    component: str
-    state_dir: Path
+    verb = "restart"
 
 
-class CommandUndo(_Undo):
+class CommandUndo(UndoSpec):
     """Run a shell command line (its exit status 0 means undone)."""
 
     kind: Literal["command"] = "command"
     command: str
     timeout_s: float = Field(30.0, gt=0)
 
+    def describe(self) -> str:
+        return f"run `{self.command}`"
 
-class HttpUndo(_Undo):
+
+class HttpUndo(UndoSpec):
     """Send one HTTP request, e.g. POST a fake provider's /admin/reset (a 2xx means undone)."""
 
     kind: Literal["http"] = "http"
     method: str = "POST"
     url: str
+    json_body: dict[str, Any] | None = Field(None, description="Sent as JSON, e.g. old faults.")
     timeout_s: float = Field(10.0, gt=0)
 
+    def describe(self) -> str:
+        return f"{self.method} {self.url}"
 
-class RestoreFileUndo(_Undo):
+
+class RestoreFileUndo(UndoSpec):
     """Put back a file from its backup, whose sha256 was taken before the file was changed."""
 
     kind: Literal["restore_file"] = "restore_file"
@@ -73,11 +102,8 @@ class RestoreFileUndo(_Undo):
     backup: Path
     sha256: str
 
-
-Undo = Annotated[
-    SandboxStartUndo | SandboxRestartUndo | CommandUndo | HttpUndo | RestoreFileUndo,
-    Field(discriminator="kind"),
-]
+    def describe(self) -> str:
+        return f"restore {self.path} from its backup"
 
 
 class JournalEntry(BaseModel):
@@ -88,9 +114,23 @@ class JournalEntry(BaseModel):
     id: str
     target: str  # what was changed, e.g. "sandbox/alpha"
     action: str  # what was done to it, e.g. "stop"
-    undo: Undo
+    undo: SerializeAsAny[UndoSpec]
     recorded_at: float  # seconds since the epoch
     undone_at: float | None = None
+
+    @field_validator("undo", mode="before")
+    @classmethod
+    def _registered_kind(cls, value: Any) -> Any:
+        """Read an undo back as the model its kind registered."""
+        if isinstance(value, UndoSpec) or not isinstance(value, dict):
+            return value
+        from gonogo import registry  # the registry loads the suites: only to read a journal
+
+        kind = registry.undo_kinds().get(str(value.get("kind")))
+        if kind is None:
+            known = ", ".join(sorted(registry.undo_kinds()))
+            raise ValueError(f"unknown undo kind {value.get('kind')!r} (known: {known})")
+        return kind.model.model_validate(value)
 
 
 class _Document(BaseModel):

@@ -1,5 +1,9 @@
 """Spawning servers in their own process groups and stopping them without ever touching a
 process that merely inherited a recycled pid: a process is named by its pid and its start time.
+
+The one way gonogo stops anything (the sandbox's servers, Locust's process group, a process a
+chaos step stops): `escalate` asks first (SIGTERM, or SIGINT for a process that saves its work
+on it), waits for it to be gone, then SIGKILLs what is left and waits again, both bounded.
 """
 
 from __future__ import annotations
@@ -8,15 +12,21 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psutil
-
+from gonogo.lazy import lazy_module
 from gonogo.waiting import poll
 
+if TYPE_CHECKING:
+    import psutil
+else:
+    psutil = lazy_module("psutil")  # loaded by the first process looked at
+
 STOP_POLL_INTERVAL_S = 0.05
+KILL_GRACE_S = 3.0  # the longest SIGKILL is given to take effect
 
 
 @dataclass(frozen=True)
@@ -107,29 +117,55 @@ def owned_group(identity: ProcessIdentity) -> int | None:
     return identity.pid if _live_groups({identity.pid}) else None
 
 
-def _signal_groups(pgids: Iterable[int], signum: signal.Signals) -> None:
+def signal_groups(pgids: Iterable[int], signum: signal.Signals) -> None:
+    """Send `signum` to each process group; a group already gone is no error."""
     for pgid in pgids:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signum)
 
 
-def _wait_groups_gone(pgids: set[int], timeout_s: float) -> set[int]:
+def escalate(
+    send: Callable[[signal.Signals], None],
+    gone: Callable[[], bool],
+    timeout_s: float,
+    *,
+    first: signal.Signals = signal.SIGTERM,
+) -> bool:
+    """`send(first)`, wait until `gone()`, then `send(SIGKILL)` and wait again, all within
+    `timeout_s`; True once it is gone."""
+    kill_grace_s = min(KILL_GRACE_S, timeout_s / 3)
+    send(first)
+    if poll(gone, timeout_s=timeout_s - kill_grace_s, interval_s=STOP_POLL_INTERVAL_S):
+        return True
+    send(signal.SIGKILL)
+    return bool(poll(gone, timeout_s=kill_grace_s, interval_s=STOP_POLL_INTERVAL_S))
+
+
+def stop_groups(
+    pgids: set[int], timeout_s: float, *, first: signal.Signals = signal.SIGTERM
+) -> set[int]:
+    """Stop every process of these groups; return the groups that survived even SIGKILL."""
     remaining = set(pgids)
 
     def all_gone() -> bool:
         remaining.intersection_update(_live_groups(remaining))
         return not remaining
 
-    poll(all_gone, timeout_s=timeout_s, interval_s=STOP_POLL_INTERVAL_S)
+    escalate(lambda signum: signal_groups(remaining, signum), all_gone, timeout_s, first=first)
     return remaining
 
 
-def stop_groups(pgids: set[int], timeout_s: float) -> set[int]:
-    """SIGTERM each group, wait, SIGKILL what is left; return groups that survived even that."""
-    kill_grace_s = min(3.0, timeout_s / 3)
-    _signal_groups(pgids, signal.SIGTERM)
-    remaining = _wait_groups_gone(pgids, timeout_s - kill_grace_s)
-    if remaining:
-        _signal_groups(remaining, signal.SIGKILL)
-        remaining = _wait_groups_gone(remaining, kill_grace_s)
-    return remaining
+def stop_process(process: psutil.Process, timeout_s: float) -> bool:
+    """Stop one process (not its group: it may share one with strangers); True once gone."""
+
+    def send(signum: signal.Signals) -> None:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.send_signal(signum)
+
+    def gone() -> bool:
+        try:
+            return process.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    return escalate(send, gone, timeout_s)

@@ -21,13 +21,8 @@ from pathlib import Path
 from types import FrameType
 
 from gonogo.control.journal import (
-    CommandUndo,
-    HttpUndo,
     Journal,
     JournalEntry,
-    RestoreFileUndo,
-    SandboxRestartUndo,
-    SandboxStartUndo,
     Undo,
 )
 from gonogo.control.undo import UndoError, apply_undo
@@ -75,16 +70,7 @@ class RestoreReport:
 
 def describe_undo(undo: Undo) -> str:
     """What an undo will do, in words, for plans and restore messages."""
-    if isinstance(undo, SandboxStartUndo):
-        return f"start sandbox component {undo.component}"
-    if isinstance(undo, SandboxRestartUndo):
-        return f"restart sandbox component {undo.component}"
-    if isinstance(undo, CommandUndo):
-        return f"run `{undo.command}`"
-    if isinstance(undo, HttpUndo):
-        return f"{undo.method} {undo.url}"
-    assert isinstance(undo, RestoreFileUndo)
-    return f"restore {undo.path} from its backup"
+    return undo.describe()
 
 
 def refuse_if_pending(journal: Journal) -> None:
@@ -123,6 +109,11 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM handler: stop the way Ctrl-C does, so `finally` clauses run."""
+    raise Terminated(f"signal {signal.Signals(signum).name}")
+
+
 @contextmanager
 def interruptible() -> Iterator[None]:
     """SIGTERM raises Terminated in the main thread while the block runs (Ctrl-C already
@@ -130,11 +121,7 @@ def interruptible() -> Iterator[None]:
     if not _in_main_thread():
         yield
         return
-
-    def terminate(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(f"signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         yield
     finally:

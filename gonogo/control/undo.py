@@ -3,7 +3,9 @@
     apply_undo(HttpUndo(url="http://127.0.0.1:8123/admin/reset"))  # "POST ... answered 200"
 
 Returns what it did in words; raises UndoError (one sentence) when it cannot, so the caller can
-tell the release manager what is still left to put back by hand.
+tell the release manager what is still left to put back by hand. Each kind's function is found
+in the registry (`gonogo.registry.undo_kind`): the mechanism's own are below, a plugin adds its
+own the same way.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import httpx
-
+from gonogo import registry
 from gonogo.control.journal import (
     CommandUndo,
     HttpUndo,
@@ -37,18 +38,15 @@ class UndoError(GonogoError):
 
 
 def apply_undo(undo: Undo) -> str:
-    """Apply one undo; return what was done, in words."""
-    if isinstance(undo, SandboxStartUndo):
-        return _start_component(undo)
-    if isinstance(undo, SandboxRestartUndo):
-        return _restart_component(undo)
-    if isinstance(undo, CommandUndo):
-        return _run_command(undo)
-    if isinstance(undo, HttpUndo):
-        return _send_request(undo)
-    return _restore_file(undo)
+    """Apply one undo with the function its kind registered; return what was done, in words."""
+    kind = registry.undo_kinds().get(undo.kind)
+    if kind is None:
+        raise UndoError(f"undo: no plugin registers the undo kind {undo.kind!r}; {undo.describe()}")
+    result: str = kind.apply(undo)
+    return result
 
 
+@registry.undo_kind(SandboxStartUndo)
 def _start_component(undo: SandboxStartUndo) -> str:
     from gonogo.sandbox import Sandbox  # the sandbox itself uses control.processes
 
@@ -61,6 +59,7 @@ def _start_component(undo: SandboxStartUndo) -> str:
     return f"sandbox component {undo.component} was already running"
 
 
+@registry.undo_kind(SandboxRestartUndo)
 def _restart_component(undo: SandboxRestartUndo) -> str:
     from gonogo.sandbox import Sandbox
 
@@ -75,6 +74,7 @@ def _restart_component(undo: SandboxRestartUndo) -> str:
     return f"restarted sandbox component {undo.component}"
 
 
+@registry.undo_kind(CommandUndo)
 def _run_command(undo: CommandUndo) -> str:
     shown = _redact(undo.command)
     try:
@@ -98,11 +98,14 @@ def _run_command(undo: CommandUndo) -> str:
     return f"ran `{shown}`"
 
 
+@registry.undo_kind(HttpUndo)
 def _send_request(undo: HttpUndo) -> str:
+    import httpx  # only an undo that asks something over HTTP needs it
+
     what = f"{undo.method.upper()} {_redact(undo.url)}"
     try:
         with httpx.Client(trust_env=False, timeout=undo.timeout_s) as client:
-            response = client.request(undo.method.upper(), undo.url)
+            response = client.request(undo.method.upper(), undo.url, json=undo.json_body)
     except httpx.TimeoutException:
         raise UndoError(f"undo: {what} got no answer within {undo.timeout_s:g} s") from None
     except httpx.HTTPError as error:
@@ -117,6 +120,7 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+@registry.undo_kind(RestoreFileUndo)
 def _restore_file(undo: RestoreFileUndo) -> str:
     try:
         if undo.path.exists() and sha256_of(undo.path) == undo.sha256:

@@ -22,6 +22,8 @@ from gonogo.init.rules import provider_down_alert
 Control = Literal["none", "sandbox"]
 LIMITED_RPM = 30  # a group this limited is proven by rate_limit and kept out of load and drills
 GATEWAY_KEY_ENV = "GATEWAY_API_KEY"
+FAKE_PROVIDER_HEADER = "x-fake-provider"  # gonogo's fakes name themselves in this header
+FAKE_FAIL_HEADER = "x-gonogo-fail"  # and answer 503 to a request that names them in this one
 ALLOWLIST = ".secrets-allowlist.yaml"  # the secrets check's accepted findings, by fingerprint
 
 
@@ -42,22 +44,22 @@ class Item:
 
 
 def render_checklist(gateway: GatewayDescription, options: InitOptions) -> str:
+    # The checks first: what they cannot map becomes a note of the header.
+    checks = (
+        "checks:\n"
+        + _items("pre-deploy: the gateway's configuration", _predeploy(gateway, options))
+        + _items("post-deploy: the running gateway", _postdeploy(gateway, options))
+        + _items("load: sized from the groups' rpm limits", _load(gateway))
+        + _items(_drill_heading(options), _drills(gateway, options), options.control == "none")
+    )
+    providers = [Item(_provider(ref.name, ref.base_url, options)) for ref in gateway.providers]
     sections = [
         _header(gateway, options),
         _dump({"version": 1}),
         _dump({"target": _target(gateway, options)}),
-        _list(
-            "providers",
-            [Item(_provider(ref.name, ref.base_url, options)) for ref in gateway.providers],
-        ),
+        _list("providers", providers),
         _list("models", [Item(_model(group)) for group in gateway.groups]),
-        "checks:\n"
-        + _items(
-            "pre-deploy: the gateway's configuration, nothing running", _predeploy(gateway, options)
-        )
-        + _items("post-deploy: the running gateway", _postdeploy(gateway, options))
-        + _items("load: sized from the groups' rpm limits", _load(gateway))
-        + _items(_drill_heading(options), _drills(gateway, options), options.control == "none"),
+        checks,
     ]
     return "\n".join(section for section in sections if section)
 
@@ -72,8 +74,11 @@ def _header(gateway: GatewayDescription, options: InitOptions) -> str:
         "Every item follows from that configuration; edit freely, then `gonogo validate`.",
         "Where it runs, export:",
         "  GONOGO_GATEWAY_URL      the gateway's base URL",
-        f"  {_key_env(gateway):<23} the gateway's key (named here, never written here)",
     ]
+    if gateway.kind == "portkey":
+        lines.append("  GONOGO_PORTKEY_CONFIG   the routing file, rendered if it holds ${...}")
+    else:
+        lines.append(f"  {_key_env(gateway):<23} the gateway's key (named here, never written)")
     variables = sorted(
         {ref.base_url for ref in gateway.providers if ref.base_url and "${" in ref.base_url}
     )
@@ -92,10 +97,13 @@ def _header(gateway: GatewayDescription, options: InitOptions) -> str:
 def _target(gateway: GatewayDescription, options: InitOptions) -> dict[str, Any]:
     target: dict[str, Any] = {
         "name": options.out.parent.resolve().name + "-gateway",
-        "kind": "litellm" if gateway.kind == "litellm" else "openai",
+        "kind": gateway.kind,
         "base_url": "${GONOGO_GATEWAY_URL:-}",
-        "api_key_env": _key_env(gateway),
     }
+    if gateway.kind == "portkey":
+        target["portkey_config"] = _portkey_config(gateway)
+    else:
+        target["api_key_env"] = _key_env(gateway)
     if _monitored(gateway, options):
         target["prometheus_url"] = "${GONOGO_PROMETHEUS_URL:-}"
         target["alertmanager_url"] = "${GONOGO_ALERTMANAGER_URL:-}"
@@ -111,7 +119,10 @@ def _provider(name: str, base_url: str | None, options: InitOptions) -> dict[str
     if base_url:
         provider["base_url"] = base_url
     if options.control == "sandbox":
+        # gonogo's fakes name themselves in every answer: who answered is then known on any
+        # gateway that passes upstream headers on (LiteLLM also names the provider itself).
         provider["control"] = {"kind": "sandbox"}
+        provider["identify"] = {"header": FAKE_PROVIDER_HEADER, "matches": f"^{name}$"}
     return provider
 
 
@@ -187,14 +198,14 @@ def _postdeploy(gateway: GatewayDescription, options: InitOptions) -> list[Item]
         Item({"id": "models-listed", "kind": "models"}, ["Every model group below is served."]),
     ]
     items += [_smoke(group) for group in _served(gateway)]
-    for group in gateway.groups:
-        if group.fallbacks:
-            items.append(_fallback(gateway, group))
+    chains = [_fallback(gateway, group, options) for group in gateway.groups if group.fallbacks]
+    items += [item for item in chains if item is not None]
     served = _served(gateway)
     if gateway.cache and served:
         items.append(_cache(gateway, served[0]))
     items += [_rate_limit(group) for group in gateway.groups if _limited(group)]
-    items.append(_auth(gateway))
+    if gateway.kind == "litellm":  # Portkey's open-source gateway has no keys of its own
+        items.append(_auth(gateway))
     if options.alerts and gateway.metrics:
         items.append(_monitoring(options))
     return items
@@ -234,12 +245,9 @@ def _smoke(group: Group) -> Item:
     )
 
 
-def _fallback(gateway: GatewayDescription, group: Group) -> Item:
-    check: dict[str, Any] = {
-        "id": f"fallback-{group.name}",
-        "kind": "fallback",
-        "model": group.name,
-    }
+def _fallback(gateway: GatewayDescription, group: Group, options: InitOptions) -> Item | None:
+    check: dict[str, Any] = {"id": f"fallback-{group.name}", "kind": "fallback"}
+    check["model"] = group.name
     comment = [f"{group.name} falls back to {', '.join(group.fallbacks)}, forced for one request."]
     if gateway.kind == "litellm":
         comment.append(
@@ -247,6 +255,17 @@ def _fallback(gateway: GatewayDescription, group: Group) -> Item:
             "general_settings.dangerously_allow_mock_testing_request_params: true, "
             "else this is inconclusive (NO-GO)."
         )
+    elif options.control == "sandbox" and group.provider:
+        # Portkey forwards the header it is told to; the fake it names answers 503.
+        fail = {"x-portkey-forward-headers": FAKE_FAIL_HEADER, FAKE_FAIL_HEADER: group.provider}
+        check["force"] = {"headers": fail}
+        comment.append(f"Portkey forwards {FAKE_FAIL_HEADER}, and the fake it names fails.")
+    else:
+        gateway.notes.append(
+            f"the fallback of {group.name}: Portkey cannot be told to fail a target; add a "
+            "fallback check with a `force:` your providers understand"
+        )
+        return None
     return Item(check, comment)
 
 
@@ -415,6 +434,13 @@ def _key_env(gateway: GatewayDescription) -> str:
 
 def _relative(file: Path, out: Path) -> str:
     return os.path.relpath(file.resolve(), out.resolve().parent)
+
+
+def _portkey_config(gateway: GatewayDescription) -> str:
+    """The routing file as runs read it: a copy with its ${...} filled in where it has some
+    (the sandbox writes one, GONOGO_PORTKEY_CONFIG), else the file itself."""
+    templated = "${" in gateway.config.read_text(encoding="utf-8")
+    return "${GONOGO_PORTKEY_CONFIG:-" + ("" if templated else str(gateway.config)) + "}"
 
 
 def _dotenv_beside(config: Path) -> Path | None:

@@ -10,19 +10,27 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gonogo.control.files import write_private_file
 from gonogo.errors import SandboxError
 from gonogo.redaction import Redactor
-from gonogo.resources import LITELLM_BIN_ENV, litellm_binary, sandbox_template_dir
+from gonogo.resources import (
+    LITELLM_BIN_ENV,
+    PORTKEY_SCRIPT_ENV,
+    litellm_binary,
+    portkey_script,
+    sandbox_template_dir,
+)
 from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
 from gonogo.sandbox.readiness import PROBE_TIMEOUT_S, HttpProbe, ReadinessProbe, RedisProbe
 from gonogo.sandbox.state import SandboxLayout
 
 TEMPLATE_DIR = sandbox_template_dir()
+PORTKEY_CONFIG = "portkey.json"  # one Portkey config per model group, keyed by group name
+PORTKEY_LOOPBACK = "portkey-loopback.cjs"
 PROVIDERS = ("alpha", "beta", "gamma")
 # The upstream model each fake serves; sandbox/litellm.yaml names the same ones.
 PROVIDER_MODELS = {
@@ -30,13 +38,25 @@ PROVIDER_MODELS = {
     "beta": "gpt-backup-beta",
     "gamma": "llama-solo-gamma",
 }
-# LiteLLM first: it is the slowest by far (~6-12 s), everything else is ready within ~1 s.
-COMPONENTS = ("litellm", "redis", *PROVIDERS, "prometheus", "alertmanager")
-READY_WITHIN_S = {"litellm": 60.0}
+# The gateways the sandbox can put in front of the fakes (`sandbox up --gateway`).
+GATEWAYS = ("litellm", "portkey")
+DEFAULT_GATEWAY = "litellm"
+# The gateway's address, whichever it is; GONOGO_GATEWAY_KIND tells which (a public contract).
+GATEWAY_KIND_VARIABLE = "GONOGO_GATEWAY_KIND"
+PORTKEY_CONFIG_VARIABLE = "GONOGO_PORTKEY_CONFIG"
+
+
+def component_names(gateway: str = DEFAULT_GATEWAY) -> tuple[str, ...]:
+    """The gateway first: LiteLLM is the slowest by far (~6-12 s), the rest ready within ~1 s."""
+    return (gateway, "redis", *PROVIDERS, "prometheus", "alertmanager")
+
+
+COMPONENTS = component_names()
+READY_WITHIN_S = {"litellm": 60.0, "portkey": 30.0}
 DEFAULT_READY_WITHIN_S = 20.0
-# Python servers burn a full core while importing (LiteLLM ~11 s, a fake ~0.7 s without .pyc
-# files). Starting more of them than there are cores at once slows LiteLLM, the critical path.
-CPU_HEAVY_STARTS = {"litellm", *PROVIDERS}
+# Python and Node servers burn a full core while starting (LiteLLM ~11 s, a fake ~0.7 s without
+# .pyc files). Starting more of them than there are cores at once slows the gateway down.
+CPU_HEAVY_STARTS = {*GATEWAYS, *PROVIDERS}
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # Variables of the caller that would point a component somewhere else or leak a secret into it.
@@ -77,8 +97,14 @@ class ComponentSpec:
     cpu_heavy_start: bool
 
 
-def allocate_ports() -> dict[str, int]:
-    return dict(zip(COMPONENTS, pick_free_ports(len(COMPONENTS)), strict=True))
+def allocate_ports(gateway: str = DEFAULT_GATEWAY) -> dict[str, int]:
+    names = component_names(gateway)
+    return dict(zip(names, pick_free_ports(len(names)), strict=True))
+
+
+def gateway_of(components: Iterable[str]) -> str:
+    """Which gateway a set of components (ports, records) has."""
+    return next((name for name in components if name in GATEWAYS), DEFAULT_GATEWAY)
 
 
 def component_url(name: str, port: int) -> str:
@@ -86,10 +112,14 @@ def component_url(name: str, port: int) -> str:
     return f"{scheme_and_suffix[0]}://{LOOPBACK}:{port}{scheme_and_suffix[1]}"
 
 
-def sandbox_env(ports: Mapping[str, int], secrets_: Secrets) -> dict[str, str]:
+def sandbox_env(
+    layout: SandboxLayout, ports: Mapping[str, int], secrets_: Secrets
+) -> dict[str, str]:
     """The values a checklist needs to reach the sandbox (the keys are a public contract)."""
+    gateway = gateway_of(ports)
     env = {
-        "GONOGO_GATEWAY_URL": component_url("litellm", ports["litellm"]),
+        GATEWAY_KIND_VARIABLE: gateway,
+        "GONOGO_GATEWAY_URL": component_url(gateway, ports[gateway]),
         "GONOGO_API_KEY": secrets_.master_key,
         "GONOGO_PROMETHEUS_URL": component_url("prometheus", ports["prometheus"]),
         "GONOGO_ALERTMANAGER_URL": component_url("alertmanager", ports["alertmanager"]),
@@ -98,6 +128,8 @@ def sandbox_env(ports: Mapping[str, int], secrets_: Secrets) -> dict[str, str]:
     }
     for provider in PROVIDERS:
         env[f"GONOGO_PROVIDER_{provider.upper()}_URL"] = component_url(provider, ports[provider])
+    if gateway == "portkey":
+        env[PORTKEY_CONFIG_VARIABLE] = str(layout.config_dir / PORTKEY_CONFIG)
     return env
 
 
@@ -114,7 +146,7 @@ def render_template(text: str, values: Mapping[str, str], source: str) -> str:
 
 def _template_values(layout: SandboxLayout, ports: Mapping[str, int]) -> dict[str, str]:
     values = {
-        "GATEWAY_ADDRESS": f"{LOOPBACK}:{ports['litellm']}",
+        "GATEWAY_ADDRESS": f"{LOOPBACK}:{ports[gateway_of(ports)]}",
         "ALERTMANAGER_ADDRESS": f"{LOOPBACK}:{ports['alertmanager']}",
         "REDIS_PORT": str(ports["redis"]),
         "REDIS_DATA_DIR": str(layout.data_dir / "redis"),
@@ -132,7 +164,8 @@ def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Se
         (layout.data_dir / name).mkdir(parents=True)
     layout.config_dir.mkdir(parents=True, exist_ok=True)
     values = _template_values(layout, ports)
-    for template in ("litellm.yaml", "prometheus.yml", "alert-rules.yml", "alertmanager.yml"):
+    templates = ("litellm.yaml", PORTKEY_CONFIG, "prometheus.yml", "alert-rules.yml")
+    for template in (*templates, "alertmanager.yml"):
         text = (TEMPLATE_DIR / template).read_text()
         (layout.config_dir / template).write_text(render_template(text, values, template))
     redis_values = {**values, "REDIS_PASSWORD": secrets_.redis_password}
@@ -142,15 +175,9 @@ def render_configs(layout: SandboxLayout, ports: Mapping[str, int], secrets_: Se
     write_private_file(layout.config_dir / "redis.conf", redis_conf)
 
 
-def find_binaries() -> dict[str, str]:
+def find_binaries(gateway: str = DEFAULT_GATEWAY) -> dict[str, str]:
     """Every executable the sandbox runs, checked before anything starts."""
-    litellm = litellm_binary()
-    if not os.access(litellm, os.X_OK):
-        raise SandboxError(
-            f"sandbox: litellm not found at {litellm} (set {LITELLM_BIN_ENV} to the LiteLLM "
-            f"proxy, put `litellm` on PATH, or run `make sandbox-deps` in a checkout)"
-        )
-    found = {"litellm": litellm}
+    found = {gateway: portkey_gateway() if gateway == "portkey" else _litellm()}
     wanted = {
         "redis": ("redis-server",),
         "prometheus": ("prometheus",),
@@ -163,6 +190,34 @@ def find_binaries() -> dict[str, str]:
             raise SandboxError(f"sandbox: {name} not found on PATH (looked for {looked_for})")
         found[name] = path
     return found
+
+
+def _litellm() -> str:
+    litellm = litellm_binary()
+    if not os.access(litellm, os.X_OK):
+        raise SandboxError(
+            f"sandbox: litellm not found at {litellm} (set {LITELLM_BIN_ENV} to the LiteLLM "
+            f"proxy, put `litellm` on PATH, or run `make sandbox-deps` in a checkout)"
+        )
+    return litellm
+
+
+def portkey_gateway() -> str:
+    """Portkey's start-server.js: run by Debian's node, so both must be there."""
+    script = portkey_script()
+    if shutil.which("node") is None or not os.path.isfile(script):
+        raise SandboxError(
+            f"sandbox: the Portkey gateway needs `node` on PATH and {script} (set "
+            f"{PORTKEY_SCRIPT_ENV} to its start-server.js, or run `make sandbox-deps`)"
+        )
+    return script
+
+
+def portkey_command(script: str, port: int) -> list[str]:
+    """Portkey has no host option and listens on every interface: the preload binds it to
+    loopback. NODE_ENV=production and --headless leave out its web UI."""
+    preload = str(TEMPLATE_DIR / PORTKEY_LOOPBACK)
+    return ["node", "--require", preload, script, f"--port={port}", "--headless"]
 
 
 def base_env() -> dict[str, str]:
@@ -195,10 +250,15 @@ def build_specs(
     layout: SandboxLayout, ports: Mapping[str, int], secrets_: Secrets
 ) -> list[ComponentSpec]:
     """Specs in start order; configs must already be rendered."""
-    binaries = find_binaries()
+    gateway = gateway_of(ports)
+    binaries = find_binaries(gateway)
     config = layout.config_dir
     commands = {
-        "litellm": litellm_command(binaries["litellm"], config / "litellm.yaml", ports["litellm"]),
+        gateway: (
+            portkey_command(binaries[gateway], ports[gateway])
+            if gateway == "portkey"
+            else litellm_command(binaries[gateway], config / "litellm.yaml", ports[gateway])
+        ),
         "redis": [binaries["redis"], str(config / "redis.conf")],
         "prometheus": [
             binaries["prometheus"],
@@ -221,7 +281,7 @@ def build_specs(
     }
     for provider in PROVIDERS:
         commands[provider] = _fake_provider_command(provider, ports[provider])
-    return [_spec(name, commands[name], ports[name], secrets_) for name in COMPONENTS]
+    return [_spec(name, commands[name], ports[name], secrets_) for name in component_names(gateway)]
 
 
 def _fake_provider_command(provider: str, port: int) -> list[str]:
@@ -244,7 +304,7 @@ def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> Compon
     return ComponentSpec(
         name=name,
         command=command,
-        env=litellm_env(secrets_) if name == "litellm" else base_env(),
+        env=_env(name, secrets_),
         port=port,
         url=component_url(name, port),
         probe=readiness_probe(name, port, secrets_.redis_password),
@@ -253,10 +313,21 @@ def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> Compon
     )
 
 
+def _env(name: str, secrets_: Secrets) -> dict[str, str]:
+    if name == "litellm":
+        return litellm_env(secrets_)
+    return {**base_env(), "NODE_ENV": "production"} if name == "portkey" else base_env()
+
+
 def readiness_probe(
     name: str, port: int, redis_password: str, timeout_s: float = PROBE_TIMEOUT_S
 ) -> ReadinessProbe:
     if name == "redis":
         return RedisProbe(port, redis_password, timeout_s)
-    paths = {"litellm": "/health/readiness", "prometheus": "/-/ready", "alertmanager": "/-/ready"}
+    paths = {
+        "litellm": "/health/readiness",
+        "portkey": "/",  # "AI Gateway says hey!"
+        "prometheus": "/-/ready",
+        "alertmanager": "/-/ready",
+    }
     return HttpProbe(port, paths.get(name, "/health"), timeout_s)

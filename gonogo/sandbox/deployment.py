@@ -22,11 +22,13 @@ from pathlib import Path
 from gonogo.control.processes import is_alive, owned_group, spawn, stop_groups
 from gonogo.errors import SandboxError
 from gonogo.sandbox.components import (
-    COMPONENTS,
+    DEFAULT_GATEWAY,
+    GATEWAY_KIND_VARIABLE,
     ComponentSpec,
     Secrets,
     allocate_ports,
     build_specs,
+    component_names,
     readiness_probe,
     render_configs,
     sandbox_env,
@@ -71,20 +73,23 @@ class Sandbox:
         # Our own children, polled to notice an early exit and to reap them once stopped.
         self._children: dict[str, subprocess.Popen[bytes]] = {}
 
-    def up(self, timeout_s: float = 90.0) -> None:
-        """Start every component; return only once each answers its readiness probe.
+    def up(self, timeout_s: float = 90.0, gateway: str = DEFAULT_GATEWAY) -> None:
+        """Start every component, `gateway` (litellm or portkey) in front of the fakes; return
+        only once each answers its readiness probe.
 
-        Already up: a no-op (same processes, ports and master key). Partly up: the leftovers
-        are stopped first. Raises SandboxError naming the component and its log if one exits
+        Already up with that gateway: a no-op (same processes, ports and master key). Partly up,
+        or up with the other gateway: the leftovers are stopped first.
+        Raises SandboxError naming the component and its log if one exits
         or is not ready in time, after stopping everything it started.
         """
         with exclusive_lock(self.layout):
             state = load_state(self.layout)
-            if state is not None and state.complete and _all_alive(state):
+            up = state is not None and state.complete and _all_alive(state)
+            if up and state is not None and _names(state)[0] == gateway:
                 return
             if state is not None:
                 self._stop(state, timeout_s=15.0)
-            self._start(time.monotonic() + timeout_s)
+            self._start(time.monotonic() + timeout_s, gateway)
 
     def down(self, timeout_s: float = 15.0) -> list[str]:
         """Stop what `up` recorded; return the names of the components that were running."""
@@ -98,7 +103,8 @@ class Sandbox:
         state = load_state(self.layout)
         records = {} if state is None else state.components
         password = "" if state is None else state.env["GONOGO_REDIS_PASSWORD"]
-        return [self._component_status(name, records.get(name), password) for name in COMPONENTS]
+        names = component_names() if state is None else _names(state)
+        return [self._component_status(name, records.get(name), password) for name in names]
 
     def env(self) -> dict[str, str]:
         """GONOGO_* values a checklist needs (also in state_dir/sandbox.env, mode 0600)."""
@@ -119,7 +125,9 @@ class Sandbox:
             return []
         records = state.components
         return [
-            name for name in COMPONENTS if name in records and not is_alive(records[name].identity)
+            name
+            for name in _names(state)
+            if name in records and not is_alive(records[name].identity)
         ]
 
     def stop_component(self, name: str, timeout_s: float = 15.0) -> bool:
@@ -168,10 +176,11 @@ class Sandbox:
         return next(spec for spec in specs if spec.name == name), secrets_
 
     def _recorded_state(self, name: str) -> SandboxState:
-        if name not in COMPONENTS:
-            known = ", ".join(COMPONENTS)
-            raise SandboxError(f"sandbox: no component named {name!r} (known: {known})")
         state = load_state(self.layout)
+        names = component_names() if state is None else _names(state)
+        if name not in names:
+            known = ", ".join(names)
+            raise SandboxError(f"sandbox: no component named {name!r} (known: {known})")
         if state is None or not state.complete or name not in state.components:
             raise SandboxError(f"sandbox: not up (no complete {_shown(self.layout.state_file)})")
         return state
@@ -205,10 +214,10 @@ class Sandbox:
             interval_s=POLL_INTERVAL_S,
         )
 
-    def _start(self, deadline: float) -> None:
+    def _start(self, deadline: float, gateway: str) -> None:
         secrets_ = Secrets.generate()
-        ports = allocate_ports()
-        state = SandboxState(env=sandbox_env(ports, secrets_))
+        ports = allocate_ports(gateway)
+        state = SandboxState(env=sandbox_env(self.layout, ports, secrets_))
         save_state(self.layout, state)
         try:
             render_configs(self.layout, ports, secrets_)
@@ -350,8 +359,13 @@ def _spawnable_now(
 
 
 def _all_alive(state: SandboxState) -> bool:
-    recorded_all = set(state.components) == set(COMPONENTS)
+    recorded_all = set(state.components) == set(_names(state))
     return recorded_all and all(is_alive(record.identity) for record in state.components.values())
+
+
+def _names(state: SandboxState) -> tuple[str, ...]:
+    """The components of this sandbox: which gateway it runs is in its recorded env."""
+    return component_names(state.env.get(GATEWAY_KIND_VARIABLE, DEFAULT_GATEWAY))
 
 
 def _log_tail(log: Path) -> str:

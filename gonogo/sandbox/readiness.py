@@ -4,19 +4,19 @@ http.client rather than httpx, and one redis-py connection without retries: poll
 during start-up, they must cost next to nothing (no TLS context, no proxy settings).
 """
 
+from __future__ import annotations
+
 import http.client
 from dataclasses import dataclass, field
-from typing import Protocol
-
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING, Protocol
 
 from gonogo.redaction import Redactor
 from gonogo.sandbox.ports import LOOPBACK
 
 PROBE_TIMEOUT_S = 1.0  # while starting: polled every 50 ms, a slow answer is just asked again
-_NO_RETRY = Retry(NoBackoff(), 0)
+
+if TYPE_CHECKING:
+    import redis
 
 
 class ReadinessProbe(Protocol):
@@ -77,13 +77,17 @@ class RedisProbe:
         return f"AUTH + PING redis://{LOOPBACK}:{self.port}"
 
     def check(self) -> str | None:
+        import redis  # only the sandbox's start-up asks Redis this way
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         client = redis.Redis(
             host=LOOPBACK,
             port=self.port,
             password=self.password,
             socket_timeout=self.timeout_s,
             socket_connect_timeout=self.timeout_s,
-            retry=_NO_RETRY,  # a probe asks once; the caller polls
+            retry=Retry(NoBackoff(), 0),  # a probe asks once; the caller polls
         )
         try:
             client.ping()

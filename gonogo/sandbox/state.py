@@ -11,6 +11,7 @@ from typing import Any
 
 from gonogo.control.files import locked, write_private_file
 from gonogo.control.processes import ProcessIdentity
+from gonogo.environment import SANDBOX_ENV_FILE
 from gonogo.errors import SandboxError
 
 # 2: a process's start time is in seconds after boot (psutil) rather than in clock ticks.
@@ -29,7 +30,7 @@ class SandboxLayout:
 
     @property
     def env_file(self) -> Path:
-        return self.state_dir / "sandbox.env"
+        return self.state_dir / SANDBOX_ENV_FILE
 
     @property
     def lock_file(self) -> Path:

@@ -1,7 +1,8 @@
 """`gonogo signoff`, `gonogo keygen`, `gonogo verify-signoff`.
 
 Exit codes: signoff 0 when the signed verdict is GO or GO WITH CAVEATS, 1 when it is a NO-GO
-(signed all the same, so `gonogo signoff && deploy` never deploys a NO-GO); verify-signoff 0 when
+(signed all the same, so `gonogo signoff && deploy` never deploys a NO-GO); a dry run's folder
+is refused (4): a plan is no verdict. verify-signoff 0 when
 everything matches, 1 naming each mismatch; 4 for bad input (missing or foreign folder, run in
 progress, a key that is not Ed25519, a corrupted signoff.json), in one sentence.
 """
@@ -18,11 +19,10 @@ import click
 from gonogo.errors import GonogoError
 from gonogo.reporting import build_report
 from gonogo.results import finished_run, latest_run
-from gonogo.signoff import document, keys
-from gonogo.signoff.verify import verify
 
 T = TypeVar("T")
 OK, MISMATCH, BAD_INPUT = 0, 1, 4
+SIGNED_PASS = ("GO", "GO WITH CAVEATS")  # any other verdict, signed, still exits 1
 RESULTS = click.argument("results", required=False, type=click.Path(path_type=Path))
 
 
@@ -56,8 +56,13 @@ def signoff(
 ) -> None:
     """Sign a finished run's verdict: signoff.json and signoff.md in RESULTS (default: the
     latest run). A NO-GO can be signed; it stays a NO-GO (exit 1)."""
+    from gonogo.signoff import document, keys  # cryptography: for these commands alone
+
     folder = _results_or_latest(results)
     run = _or_exit(lambda: finished_run(folder))
+    if run.verdict["decision"] == "DRY-RUN":
+        click.echo(f"gonogo: {folder}: a dry run checked nothing: no verdict to sign", err=True)
+        sys.exit(BAD_INPUT)
     private = _or_exit(lambda: keys.load_private(key or keys.default_key()))
     signer = document.Signer(name.strip(), role.strip(), note.strip())
     if not signer.name or not signer.role:
@@ -69,7 +74,7 @@ def signoff(
     click.echo(f"sign-off: {as_json} and {as_md} ({len(signed['manifest'])} files in the manifest)")
     if not no_report:
         build_report(folder)
-    sys.exit(MISMATCH if signed["verdict"] == "NO-GO" else OK)
+    sys.exit(OK if signed["verdict"] in SIGNED_PASS else MISMATCH)
 
 
 @click.command()
@@ -79,6 +84,8 @@ def signoff(
 @click.option("--force", is_flag=True, help="Replace an existing key.")
 def keygen(out: Path | None, force: bool) -> None:
     """Make an Ed25519 key pair for sign-offs: FILE (mode 0600) and FILE.pub."""
+    from gonogo.signoff import keys
+
     private, public = _or_exit(lambda: keys.generate(out or keys.default_key(), force=force))
     fingerprint = keys.fingerprint(keys.load_public(public))
     click.echo(f"private key: {private} (mode 0600, keep it to yourself)")
@@ -93,6 +100,9 @@ def keygen(out: Path | None, force: bool) -> None:
 def verify_signoff(key: Path | None, results: Path) -> None:
     """Check RESULTS' sign-off: signature, every field, every file of the manifest, and files
     added since. Exit 0 if all match, 1 naming each mismatch."""
+    from gonogo.signoff import document, keys
+    from gonogo.signoff.verify import verify
+
     trusted = _or_exit(lambda: keys.load_public(key)) if key else None
     check = _or_exit(lambda: verify(results, trusted))
     for problem in check.problems:

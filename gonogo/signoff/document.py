@@ -28,7 +28,7 @@ from gonogo.signoff.keys import encoded_public, fingerprint
 
 FORMAT = "gonogo-signoff/1"
 INTEGRITY_FIELDS = ("field_digests", "signature")
-BAD_OUTCOMES = ("failed", "error", "inconclusive")
+BAD_OUTCOMES = ("failed", "error", "inconclusive", "interrupted", "not_reached", "skipped")
 
 
 @dataclass(frozen=True)

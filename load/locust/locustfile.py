@@ -11,6 +11,10 @@ CSV, JSON and HTML report like any request, per model group:
   ITL   <group>   mean gap between content tokens of one stream, ms
   TPS   <group>   output tokens per second of one request (in the "ms" columns: a rate), and
                   the request's output tokens (from the usage chunk) as its "size"
+  LAT   <group>   the latency gonogo judges: each successful request's, and each request still
+                  running when the scenario ended at its elapsed time (no survivorship)
+  OPEN  <group>   the requests still running when the scenario ended, at their elapsed time; one
+                  past the request timeout is also a failed request
 They are logged into their entries directly rather than fired as request events, so Locust's
 "Aggregated" row, its requests/s and its failure count stay those of real HTTP requests.
 """
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import gevent
+from gevent import GreenletExit
 
 # load/histogram.py, pure Python: imported by path, as this file runs in Locust's process and
 # is no module of the gonogo.load package (a package module would be imported with the suite,
@@ -46,7 +51,8 @@ STREAMING = float(CONFIG.get("streaming", 0.0))
 # bytes (the escaped quotes of a text cannot match); only usage and error events are parsed.
 TOKEN = re.compile(rb'"content"\s*:\s*"[^"]')
 OUTPUT_TOKENS = re.compile(rb'"completion_tokens"\s*:\s*(\d+)')
-LLM_ENTRIES = ("TTFT", "ITL", "TPS")
+LLM_ENTRIES = ("TTFT", "ITL", "TPS", "LAT", "OPEN")
+TIMEOUT_S = float(CONFIG.get("timeout_s", 30.0))
 PROGRESS_INTERVAL_S = 1.0
 
 
@@ -81,59 +87,73 @@ class LLMUser(FastHttpUser):
     """One simulated client of the gateway: chat completions drawn from the request mix."""
 
     host = CONFIG.get("base_url", "http://127.0.0.1")
-    network_timeout = float(CONFIG.get("timeout_s", 30.0))
-    connection_timeout = float(CONFIG.get("timeout_s", 30.0))
+    network_timeout = TIMEOUT_S
+    connection_timeout = TIMEOUT_S
     wait_time = constant_pacing(CONFIG["pace_s"]) if CONFIG.get("pace_s") else constant(0)
     models: ClassVar[list[str]] = [name for name, _ in CONFIG.get("models", [["model", 1]])]
     weights: ClassVar[list[int]] = [weight for _, weight in CONFIG.get("models", [["model", 1]])]
     request_headers = _headers()
+    # A gateway routed per group (Portkey) takes the group's route headers as well.
+    headers_by_model: ClassVar[dict[str, dict[str, str]]] = {
+        model: {**_headers(), **route} for model, route in CONFIG.get("routes", {}).items()
+    }
     bodies = _bodies()
 
     @task
     def chat(self) -> None:
         model = random.choices(self.models, self.weights)[0]
         prompt = random.randrange(len(PROMPTS))
-        if random.random() < STREAMING:
-            self._stream(model, self.bodies[model, prompt, True])
-        else:
-            self._plain(model, self.bodies[model, prompt, False])
+        stream = random.random() < STREAMING
+        started = time.perf_counter()
+        try:
+            if stream:
+                ok = self._stream(model, self.bodies[model, prompt, True])
+            else:
+                ok = self._plain(model, self.bodies[model, prompt, False])
+        except GreenletExit:  # the scenario ended and Locust stopped this user mid-request
+            _unfinished(self.environment, model, f"{model} stream" if stream else model, started)
+            raise
+        if ok:
+            _log(self.environment, "LAT", model, (time.perf_counter() - started) * 1000)
 
     def _post(self, name: str, body: str, stream: bool = False) -> Any:
         return self.client.post(
             PATH,
             data=body,
-            headers=self.request_headers,
+            headers=self.headers_by_model.get(name.removesuffix(" stream"), self.request_headers),
             name=name,
             catch_response=True,
             stream=stream,
         )
 
-    def _plain(self, model: str, body: str) -> None:
+    def _plain(self, model: str, body: str) -> bool:
         started = time.perf_counter()
         with self._post(model, body) as response:
             if _bad_status(response):
-                return
+                return False
             usage = OUTPUT_TOKENS.search(response.content or b"")
             if usage is None:
                 response.failure("no usage in the answer")
-                return
+                return False
             tokens = int(usage.group(1))
             elapsed = time.perf_counter() - started
             _log(self.environment, "TPS", model, tokens / elapsed if elapsed else 0.0, tokens)
+            return True
 
-    def _stream(self, model: str, body: str) -> None:
+    def _stream(self, model: str, body: str) -> bool:
         started = time.perf_counter()
         with self._post(f"{model} stream", body, stream=True) as response:
             if _bad_status(response):
-                return
+                return False
             reader = StreamReader(started)
             problem = reader.read(response._response)
             # Locust timed the headers only: the request lasts until the stream ends.
             response.request_meta["response_time"] = (time.perf_counter() - started) * 1000
             if problem:
                 response.failure(problem)
-                return
+                return False
             reader.log(self.environment, model)
+            return True
 
 
 class StreamReader:
@@ -200,6 +220,20 @@ def _bad_status(response: Any) -> bool:
     return True
 
 
+def _unfinished(environment: Environment, model: str, name: str, started: float) -> None:
+    """A request the scenario's end cut off counts at its elapsed time, and past the request
+    timeout as a failed request: the slowest requests are the ones still running."""
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    _log(environment, "LAT", model, elapsed_ms)
+    _log(environment, "OPEN", model, elapsed_ms)
+    if elapsed_ms > TIMEOUT_S * 1000:
+        environment.events.request.fire(  # type: ignore[no-untyped-call]
+            request_type="POST", name=name, response_time=elapsed_ms, response_length=0,
+            exception=TimeoutError(f"still running after the {TIMEOUT_S:g} s request timeout"),
+            context={},
+        )  # fmt: skip
+
+
 def _log(environment: Environment, kind: str, model: str, value: float, size: int = 0) -> None:
     # Straight into the entry (not a request event): see the module's docstring.
     environment.stats.get(model, kind).log(value, size)  # type: ignore[arg-type]
@@ -242,6 +276,7 @@ def live_figures(environment: Environment) -> dict[str, Any]:
     stats = environment.stats
     requests = [e for e in stats.entries.values() if e.method not in LLM_ENTRIES]
     ttft = [e for e in stats.entries.values() if e.method == "TTFT"]
+    judged = [e for e in stats.entries.values() if e.method == "LAT"]
     done = sum(e.num_requests for e in requests)
     failed = sum(e.num_failures for e in requests)
     return {
@@ -249,9 +284,9 @@ def live_figures(environment: Environment) -> dict[str, Any]:
         "requests": done,
         "failures": failed,
         "error_rate": failed / done if done else 0.0,
-        "p95_ms": _percentile(requests, 0.95),
+        "p95_ms": _percentile(judged, 0.95),
         "ttft_p95_ms": _percentile(ttft, 0.95),
-        "latency_ms": {f"p{q}": _percentile(requests, q / 100) for q in (50, 95, 99)},
+        "latency_ms": {f"p{q}": _percentile(judged, q / 100) for q in (50, 95, 99)},
     }
 
 

@@ -112,13 +112,34 @@ def test_portkey_routing_becomes_groups_and_fallbacks(tmp_path: Path) -> None:
         {"name": "gpt-backup", "provider": "beta"},
         {"name": "llama-solo", "provider": "gamma"},
     ]
-    assert "health" in ids(checklist)
-    assert "fallback-gpt-primary" in ids(checklist)
-    assert not any(name.startswith("cache") for name in ids(checklist))
+    target = checklist["target"]
+    assert isinstance(target, dict)
+    assert target["portkey_config"] == "${GONOGO_PORTKEY_CONFIG:-}"  # the file has ${...}
+    # No cache, keys or way to force a fallback on the open-source gateway: no such items...
+    assert ids(checklist) == [
+        "no-secrets-in-git", "health", "models-listed",
+        "smoke-gpt-primary", "smoke-gpt-backup", "smoke-llama-solo", "load-normal",
+    ]  # fmt: skip
+    # ...and what the file asks for that cannot be checked is said, not dropped.
     text = out.read_text()
-    # What the file asks for and the open-source gateway cannot do is said, not dropped.
     assert "the open-source Portkey gateway has none" in text
     assert "gpt-4o-mini on openai is no group's first target" in text
+    assert "Portkey cannot be told to fail a target" in text
+    assert CliRunner().invoke(main, ["validate", "--checklist", str(out)]).exit_code == 0
+
+
+def test_portkey_in_the_sandbox_forces_fallbacks_through_the_fakes(tmp_path: Path) -> None:
+    out = tmp_path / "checklist.yaml"
+    result = init("--from", "portkey", str(PORTKEY), "--out", str(out), "--control", "sandbox")
+    assert result.exit_code == 0, result.output
+    checks = {check["id"]: check for check in written(out)["checks"]}  # type: ignore[union-attr]
+    assert checks["fallback-gpt-primary"]["force"] == {
+        "headers": {"x-portkey-forward-headers": "x-gonogo-fail", "x-gonogo-fail": "alpha"}
+    }
+    assert checks["drill-alpha-down"]["fallback"] == {"model": "gpt-primary"}
+    providers = written(out)["providers"]
+    assert isinstance(providers, list)
+    assert providers[0]["identify"] == {"header": "x-fake-provider", "matches": "^alpha$"}
     assert CliRunner().invoke(main, ["validate", "--checklist", str(out)]).exit_code == 0
 
 

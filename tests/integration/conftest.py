@@ -47,6 +47,23 @@ class RunningSandbox:
     def set_faults(self, provider: str, **faults: object) -> None:
         httpx.put(f"{self.provider_url(provider)}/admin/faults", json=faults).raise_for_status()
 
+    def cache_in_redis(self, model: str = "gpt-backup") -> bool:
+        """The gateway's answers are cached in Redis (not only in its memory): after Redis
+        came back, LiteLLM's circuit breaker keeps them out of it for about a minute."""
+        from gonogo.chaos.probes import cache_problem
+
+        from gonogo.clients.gateway import GatewayClient
+        from gonogo.clients.redis import RedisClient
+
+        gateway = GatewayClient(self.env["GONOGO_GATEWAY_URL"], api_key=self.env["GONOGO_API_KEY"])
+        redis = RedisClient(
+            self.env["GONOGO_REDIS_URL"], self.env.get("GONOGO_REDIS_PASSWORD"), None
+        )
+        try:
+            return cache_problem(gateway, redis, model, 10) is None
+        finally:
+            redis.close()
+
     def reset_faults(self) -> None:
         for provider in ("alpha", "beta", "gamma"):
             httpx.post(f"{self.provider_url(provider)}/admin/reset").raise_for_status()
@@ -111,3 +128,16 @@ def wait_until_calm(sandbox: RunningSandbox) -> None:
     if not poll(lambda: not sandbox.recent_trouble(), timeout_s=CALM_WITHIN_S, interval_s=1):
         seen = sandbox.recent_trouble()
         pytest.fail(f"the gates' window still shows {seen} after {CALM_WITHIN_S} s")
+
+
+@pytest.fixture
+def whole(healthy: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The sandbox whole before and after, whatever the test did to it (drills, interrupts)."""
+    from gonogo.control.restore import restore_pending
+    from tests.integration.drills import journal_of
+
+    yield healthy
+    restore_pending(journal_of(healthy.home), lambda line: None)
+    for component in healthy.box.stopped_components():
+        healthy.box.start_component(component)
+    healthy.reset_faults()

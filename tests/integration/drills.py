@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,7 @@ def timeline_of(output: str, check_id: str) -> dict[str, Any] | None:
 def gonogo_env(home: Path) -> dict[str, str]:
     env = os.environ.copy()
     env["GONOGO_HOME"] = str(home)
+    env["PYTHONUNBUFFERED"] = "1"  # lines reach a watching test as they are said
     env.pop("GONOGO_CHECKLIST", None)
     return env
 
@@ -83,6 +85,39 @@ def running_drill(home: Path, *pytest_args: str) -> Iterator[subprocess.Popen[st
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=60)
+
+
+class WatchedRun:
+    """A `gonogo run` whose output is read as it comes, so a test can wait for a line of it
+    (a condition, never a fixed sleep) before it sends a signal."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, wanted: Callable[[str], bool], timeout_s: float = 120) -> bool:
+        """True once a line of the output is `wanted`; False if the run ended or time ran out."""
+
+        def state() -> str | None:
+            if any(wanted(line) for line in list(self.lines)):
+                return "seen"
+            return "ended" if self.process.poll() is not None else None
+
+        return poll(state, timeout_s=timeout_s, interval_s=0.05) == "seen"
+
+    def stop(self, signum: signal.Signals, timeout_s: float = 120) -> str:
+        """Send `signum`; the whole output once the run ended (it must end in time)."""
+        self.process.send_signal(signum)
+        self.process.wait(timeout=timeout_s)
+        self._reader.join(timeout=10)
+        return "".join(self.lines)
 
 
 def journal_of(home: Path) -> Journal:

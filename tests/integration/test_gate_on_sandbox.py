@@ -3,6 +3,7 @@ of gonogo's fake providers. Nothing here is mocked."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,7 @@ def test_plain_pytest_with_markers_and_two_workers(calm: RunningSandbox, tmp_pat
             f"--junitxml={junit}",
         ],
         cwd=REPO,
+        env={**os.environ, **calm.env},  # a bare pytest: the sandbox's values, exported
         text=True,
         capture_output=True,
         timeout=240,

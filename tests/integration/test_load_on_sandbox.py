@@ -49,7 +49,7 @@ def test_normal_peak_and_stress_hold_on_a_healthy_sandbox(healthy: RunningSandbo
     for scenario in SCENARIOS:
         assert checks[scenario]["outcome"] == "passed"
         measured = measurements(checks[scenario])
-        assert {"p95 latency", "error rate", "requests/s"} <= set(measured)
+        assert {"p95 latency", "error rate", "successful requests/s"} <= set(measured)
         assert all(m["passed"] for m in measured.values())
         folder = results / "artifacts" / scenario
         for name in ("locust_report.html", "locust_stats.csv", "locust_stats.json", "chart.png"):
@@ -197,3 +197,54 @@ def test_no_master_or_worker_outlives_a_run_stopped_early(
     assert max(seen) == 3  # the master and both workers were running
     assert _alive(commands) == []
     assert issubclass(LocustError, GonogoError)
+
+
+def test_a_provider_failing_every_request_is_no_go_with_only_a_latency_bound(
+    healthy: RunningSandbox, tmp_path: Path, fake_key: None
+) -> None:
+    """Fast 500s meet any latency bound: the default error bound and the need for one success
+    catch them."""
+    healthy.set_faults("gamma", error_rate=1.0)
+    checklist = _direct(
+        tmp_path,
+        healthy.provider_url("gamma"),
+        """    users: 2
+    duration_s: 2
+    mix: {models: [{model: llama-solo-gamma}], streaming: 0.5}
+    thresholds: {p95_latency_s: 1}
+""",
+    )
+    run = gonogo("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
+    assert run.returncode == 1, run.stdout + run.stderr
+    check = checks_in(tmp_path / "r")["direct"]
+    assert check["outcome"] == "failed"
+    assert "successful requests 0, expected >= 1" in check["message"]
+    assert "error rate (default bound) 100 %, expected <= 1 %" in check["message"]
+
+
+def test_requests_still_streaming_at_the_end_count_at_their_elapsed_time(
+    healthy: RunningSandbox, tmp_path: Path, fake_key: None
+) -> None:
+    """No survivorship: streams 1.5 s a token never finish within the scenario, and are the
+    latency figures rather than dropping out of them."""
+    healthy.set_faults("gamma", inter_token_ms=1500)
+    checklist = _direct(
+        tmp_path,
+        healthy.provider_url("gamma"),
+        """    users: 2
+    duration_s: 2
+    mix: {models: [{model: llama-solo-gamma}], streaming: 1, max_tokens: 16}
+    thresholds: {p95_latency_s: 3}
+load: {stop_timeout_s: 2, warmup: false}
+""",
+    )
+    run = gonogo("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
+    assert run.returncode == 1, run.stdout + run.stderr
+    check = checks_in(tmp_path / "r")["direct"]
+    measured = measurements(check)
+    assert measured["p95 latency"]["passed"] is False
+    assert measured["p95 latency"]["observed"] >= 3
+    assert measured["requests cut off by the scenario's end"]["observed"] >= 2
+    summary = json.loads((tmp_path / "r" / "artifacts" / "direct" / "summary.json").read_text())
+    assert summary["unfinished"] >= 2
+    assert summary["successes"] == 0

@@ -18,6 +18,7 @@ import httpx
 import pytest
 import yaml
 
+from gonogo.waiting import poll
 from tests.commands import checks_in, gonogo, verdict_in
 from tests.integration.conftest import RunningSandbox, wait_until_calm
 
@@ -152,8 +153,8 @@ def _break_gateway(config: Config) -> None:
     config["router_settings"].pop("fallbacks")
     config["litellm_settings"]["cache"] = False
     for deployment in config["model_list"]:
-        if deployment["model_name"] == "llama-limited":
-            deployment["litellm_params"].pop("rpm")
+        if deployment["model_name"] == "llama-limited":  # the checklist still declares 4
+            deployment["litellm_params"]["rpm"] = 40
     # null, not absent: absent, LiteLLM would take LITELLM_MASTER_KEY from its environment;
     # and without a key LiteLLM 1.106.2 refuses to start unless told this is on purpose.
     config["general_settings"]["master_key"] = None
@@ -164,7 +165,7 @@ def _break_gateway(config: Config) -> None:
     deployments["llama-solo"].update(model=backup["model"], api_base=backup["api_base"])
 
 
-def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_each(
+def test_a_gateway_without_fallbacks_cache_or_master_key_and_a_raised_rpm_is_no_go_naming_each(
     healthy: RunningSandbox, tmp_path: Path
 ) -> None:
     """Also: a model group routed to another provider's model is caught by its smoke check."""
@@ -185,7 +186,8 @@ def test_a_gateway_without_fallbacks_cache_rpm_or_master_key_is_no_go_naming_eac
         "expected a fallback group (gpt-backup) to answer 200" in checks["fallback-gpt-primary"][1]
     )
     assert "cache hit rate 0" in checks["cache-served"][1]
-    assert "no 429 within 5 requests" in checks["rate-limit-llama-limited"][1]
+    assert checks["rate-limit-llama-limited"][0] == "failed"  # a finding, not an error
+    assert "the gateway allowed more than the declared 4" in checks["rate-limit-llama-limited"][1]
     assert "with no key: expected 401 or 403, got 200" in checks["auth-refused"][1]
     assert "not by provider gamma" in checks["smoke-llama-solo"][1]
 
@@ -195,6 +197,8 @@ def test_redis_stopped_makes_the_postdeploy_stage_no_go_naming_the_cache_check(
 ) -> None:
     with stopped(healthy, "redis"):
         output, checks = run_stage(tmp_path, "-k", NOT_WINDOWED)
+    # LiteLLM keeps its cache out of the restarted Redis ~60 s: no later test may inherit that.
+    assert poll(healthy.cache_in_redis, timeout_s=150, interval_s=2)
     assert decision(output).startswith("NO-GO")
     assert "cache-served" in failed(checks)
     assert "Redis" in checks["cache-served"][1] or "redis" in checks["cache-served"][1]

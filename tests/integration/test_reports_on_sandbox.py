@@ -53,7 +53,10 @@ def _checklist_with_extras(sandbox: RunningSandbox, folder: Path, closed_port: i
     return checklist
 
 
-def _pytest_run(checklist: Path, results: Path) -> subprocess.CompletedProcess[str]:
+def _pytest_run(
+    checklist: Path, results: Path, sandbox_env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """A bare pytest run: the sandbox's values come from the environment, as for any target."""
     command = [
         *(sys.executable, "-m", "pytest", str(checklist), "-p", "gonogo.plugin"),
         *("-p", "tests.integration.evidence_kind", "-m", "postdeploy or load or chaos"),
@@ -61,7 +64,8 @@ def _pytest_run(checklist: Path, results: Path) -> subprocess.CompletedProcess[s
         f"--junitxml={results / 'junit.xml'}",
         f"--gonogo-results={results}",
     ]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, **sandbox_env}
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +79,7 @@ def signed_run(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
     sandbox.reset_faults()
     sandbox.set_faults("gamma", error_rate=1.0)
     try:
-        run = _pytest_run(checklist, results)
+        run = _pytest_run(checklist, results, sandbox.env)
     finally:
         sandbox.reset_faults()
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]

@@ -57,6 +57,95 @@ async def stream_that_never_ends(scope: Scope, receive: Receive, send: Send) -> 
     await asyncio.sleep(30)
 
 
+# --- hostile targets for the null-gateway matrix (tests/matrix) -----------------------------
+# Each answers the gateway's, Prometheus's and Alertmanager's routes on one port, each in its
+# own wrong way; a route it does not serve answers 404.
+
+WRONG_TYPES = b'{"status": 1, "data": "none", "choices": "none", "object": 3, "error": null}'
+NO_DATA = {
+    "/api/v1/query": b'{"status":"success","data":{"resultType":"vector","result":[]}}',
+    "/api/v1/query_range": b'{"status":"success","data":{"resultType":"matrix","result":[]}}',
+    "/api/v1/rules": b'{"status":"success","data":{"groups":[]}}',
+    "/api/v1/targets": b'{"status":"success","data":{"activeTargets":[],"droppedTargets":[]}}',
+    "/api/v1/alerts": b'{"status":"success","data":{"alerts":[]}}',
+    "/api/v2/alerts": b"[]",
+    "/-/ready": b"",
+    "/-/healthy": b"",
+}
+
+
+def _completion(model: str) -> bytes:
+    """A well-formed chat completion that does not say which provider or group answered."""
+    return (
+        b'{"id":"x","object":"chat.completion","created":1,"model":"%s","choices":[{"index":0,'
+        b'"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],'
+        b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}' % model.encode()
+    )
+
+
+async def _body_of(receive: Receive) -> bytes:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
+async def empty_200s(scope: Scope, receive: Receive, send: Send) -> None:
+    await answer(send, 200, b"", b"application/json")
+
+
+async def all_500s(scope: Scope, receive: Receive, send: Send) -> None:
+    await answer(send, 500, b'{"error": {"message": "internal error"}}', b"application/json")
+
+
+async def wrong_json_types(scope: Scope, receive: Receive, send: Send) -> None:
+    await answer(send, 200, WRONG_TYPES, b"application/json")
+
+
+async def names_no_provider(scope: Scope, receive: Receive, send: Send) -> None:
+    """Serves any model it is asked for, with no key and no header naming who answered."""
+    if scope["path"] == "/v1/models":
+        await answer(send, 200, b'{"object":"list","data":[]}', b"application/json")
+    elif scope["path"].endswith("/completions"):
+        await _body_of(receive)
+        await answer(send, 200, _completion("anonymous"), b"application/json")
+    else:
+        await answer(send, 404, b'{"detail":"Not Found"}', b"application/json")
+
+
+async def streams_cut_short(scope: Scope, receive: Receive, send: Send) -> None:
+    """Every completion is a stream that stops after one chunk: no finish_reason, no [DONE]."""
+    if not scope["path"].endswith("/completions"):
+        await answer(send, 404, b'{"detail":"Not Found"}', b"application/json")
+        return
+    await _body_of(receive)
+    headers = [(b"content-type", b"text/event-stream")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    chunk = b'data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+    await send({"type": "http.response.body", "body": chunk, "more_body": False})
+
+
+async def prometheus_without_data(scope: Scope, receive: Receive, send: Send) -> None:
+    """Prometheus and Alertmanager that answer, with nothing in them; no gateway at all."""
+    body = NO_DATA.get(scope["path"])
+    if body is None:
+        await answer(send, 404, b'{"detail":"Not Found"}', b"application/json")
+    else:
+        await answer(send, 200, body, b"application/json")
+
+
+HOSTILE_TARGETS: dict[str, ASGIApp] = {
+    "empty 200s": empty_200s,
+    "500s": all_500s,
+    "wrong JSON types": wrong_json_types,
+    "names no provider": names_no_provider,
+    "stream cut short": streams_cut_short,
+    "Prometheus with no data": prometheus_without_data,
+}
+
+
 def echoing(secrets: list[str]) -> ASGIApp:
     """A gateway that says every one of `secrets` in each answer (JSON, stream, headers)."""
     headers = [

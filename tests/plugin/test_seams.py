@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gonogo.checklist import LoadedChecklist, load_checklist
+from gonogo.checklist import LoadedChecklist
 from gonogo.context import TargetSession
+from gonogo.loader import load_checklist
 from tests.commands import REPO
 from tests.plugin.servers import alive, serving, stream_that_never_ends
 

@@ -68,12 +68,17 @@ def test_a_key_in_the_wrong_section_is_named_with_the_section_it_belongs_under(
         "  cache: true",
         "  cache: true\n  master_key: os.environ/LITELLM_MASTER_KEY",
     )
+    top = deployment.edit(
+        "litellm.yaml", "router_settings:", "routing_strategy: simple-shuffle\nrouter_settings:"
+    )
     result = deployment.run(check())
     no_go(
         result,
         "gateway-config",
-        f"sandbox/litellm.yaml:{line + 1}: litellm_settings.master_key belongs under "
+        f"sandbox/litellm.yaml:{line + 2}: litellm_settings.master_key belongs under "
         "general_settings, not under litellm_settings (LiteLLM 1.106.2)",
+        f"sandbox/litellm.yaml:{top}: routing_strategy belongs under router_settings, not at the "
+        "top level (LiteLLM 1.106.2)",
     )
     assert "did you mean" not in result.stdout.str()
 

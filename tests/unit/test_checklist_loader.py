@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from gonogo import registry
-from gonogo.checklist import Severity, Stage, Strict, load_checklist, registered_checklist_model
+from gonogo.checklist import Severity, Stage, Strict
 from gonogo.errors import ChecklistError
+from gonogo.loader import load_checklist, registered_checklist_model
 
 EXAMPLES = Path(__file__).parent.parent / "checklists"
 INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))

@@ -28,7 +28,8 @@ def test_a_misspelt_key_is_exit_4_and_one_line(workdir: Path) -> None:
     assert run.stderr.splitlines() == [
         "checklist.yaml:8:28: checks[0].pth: unknown key; expected one of auth, body, "
         "description, expect, headers, id, inconclusive, kind, method, path, retry_interval_s, "
-        "retry_timeout_s, severity, stages, timeout_s; did you mean 'path'? (and 1 more problem)"
+        "retry_timeout_s, severity, stages, timeout_s, unsupported; did you mean 'path'? "
+        "(and 1 more problem)"
     ]
 
 

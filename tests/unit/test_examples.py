@@ -88,6 +88,6 @@ def test_cron_line_and_drill_script() -> None:
     assert CRON.match(schedule)
     assert "drill.sh" in lines[0]
     script = (EXAMPLES / "drill" / "drill.sh").read_text()
-    for words in ("gonogo", "run --stage drill", "signoff", "--results"):
+    for words in ("gonogo", 'run --stage "$STAGES"', "chaos,rollback", "signoff", "--results"):
         assert words in script.replace('"$GONOGO"', "gonogo")
     assert subprocess.run(["bash", "-n", str(EXAMPLES / "drill" / "drill.sh")]).returncode == 0

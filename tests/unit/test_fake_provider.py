@@ -197,6 +197,19 @@ def test_garbage_is_not_json(alpha: FakeProvider, client: httpx.Client) -> None:
         response.json()
 
 
+def test_cut_stops_a_stream_halfway_and_closes(alpha: FakeProvider, client: httpx.Client) -> None:
+    alpha.set_faults(error_rate=1.0, error_kind="cut")
+    ask = {**ASK, "stream": True, "stream_options": {"include_usage": True}}
+    with client.stream("POST", "/v1/chat/completions", json=ask, headers=KEY) as response:
+        events = [line for line in response.iter_lines() if line.startswith("data: ")]
+        assert response.headers["connection"] == "close"
+    assert len(events) >= 2  # the role, then some of the words
+    assert "[DONE]" not in events[-1]
+    assert not any('"finish_reason":"stop"' in event or '"usage"' in event for event in events)
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        client.post("/v1/chat/completions", json=ASK, headers=KEY)  # plain: the body cut short
+
+
 def test_faults_leave_other_endpoints_alone(alpha: FakeProvider, client: httpx.Client) -> None:
     alpha.set_faults(error_rate=1.0, error_kind="reset")
     assert client.get("/health").json() == {"status": "ok", "provider": "alpha"}

@@ -13,7 +13,8 @@ from gonogo.load.results import read_figures
 from gonogo.load.runner import LocustRun, locust_commands, locust_config
 from gonogo.load.spec import LoadScenario, LoadSettings
 
-from gonogo.checklist import Stage, load_checklist
+from gonogo.checklist import Stage
+from gonogo.loader import load_checklist
 from tests.commands import REPO
 
 SANDBOX_ENV = {
@@ -76,15 +77,19 @@ def test_figures_come_from_the_raw_histograms_and_exact_totals(tmp_path: Path) -
         _entry("TTFT", "m", {"50": 99, "400": 1}),
         _entry("ITL", "m", {"20": 100}),
         _entry("TPS", "m", {"40": 100}, total_content_length=800),
+        _entry("LAT", "m", {"100": 88, "2000": 9}),  # the 98 successes
+        _entry("LAT", "m", {"9000": 1}),  # and one the scenario's end cut off
+        _entry("OPEN", "m", {"9000": 1}),
     ]
     path = tmp_path / "stats.json"
     path.write_text(json.dumps(stats))
     figures = read_figures(path)
     assert figures.requests == 100
     assert figures.error_rate == pytest.approx(0.02)
-    assert figures.requests_per_s == pytest.approx(10.0)  # 100 requests over 10 s
+    assert figures.requests_per_s == pytest.approx(9.8)  # 98 successes over 10 s
     assert figures.output_tokens_per_s == pytest.approx(80.0)
     assert (figures.latency_ms.p50, figures.latency_ms.p95) == (100.0, 2000.0)
+    assert (figures.unfinished, figures.latency_ms.count, figures.latency_ms.p99) == (1, 98, 9000.0)
     assert (figures.ttft_ms.p50, figures.ttft_ms.p99, figures.itl_ms.p50) == (50.0, 50.0, 20.0)
     assert figures.summary()["latency_s"]["p95"] == pytest.approx(2.0)
 

@@ -172,6 +172,9 @@ def key_of_every_format() -> dict[str, str]:
         "AWS temporary access key id": f"ASIA{token(16, upper)}",
         "Hugging Face token": f"hf_{token(34)}",
         "Groq API key": f"gsk_{token(48)}",
+        "Replicate API token": f"r8_{token(37)}",
+        "xAI API key": f"xai-{token(80)}",
+        "Perplexity API key": f"pplx-{token(48)}",
         "Private key block": f"{begin}\\n{token(64)}\\n{end}",
     }
 

@@ -184,3 +184,9 @@ def test_a_corrupted_signoff_is_one_sentence(tmp_path: Path, key: Path) -> None:
     said = gonogo_in_process("verify-signoff", str(results))
     assert said.returncode == 1
     assert "not a valid Ed25519 value" in said.stdout
+
+
+def test_a_dry_run_is_no_verdict_and_is_not_signed(tmp_path: Path, key: Path) -> None:
+    results = _results(tmp_path / "run", "DRY-RUN")
+    _one_sentence(_sign(results, key), "a dry run checked nothing")
+    assert not (results / "signoff.json").exists()

@@ -91,6 +91,7 @@ class Completions:
         raw = await _read_body(receive)
         wire.check_required_headers(scope["headers"], self.provider.required_headers)
         wire.check_bearer(scope["headers"])
+        wire.check_forced_failure(scope["headers"], self.provider.name)
         request = wire.parse_chat_request(raw)
         if request.model not in self.provider.models:
             message = f"The model `{request.model}` does not exist or you do not have access to it."

@@ -22,6 +22,8 @@ from gonogo.sandbox.fake_provider.faults import Faults
 from gonogo.sandbox.fake_provider.provider import Provider, Stats
 from gonogo.sandbox.fake_provider.wire import Reject
 
+# What GET /admin/identity says, so chaos injects faults only into gonogo's own fakes.
+FAKE_PROVIDER_SERVER = "gonogo-fake-provider"
 # Seconds a stopping server waits for requests in flight, so that a hung one cannot keep it up.
 GRACEFUL_SHUTDOWN_S = 1
 
@@ -71,6 +73,9 @@ def build_app(
 
 
 def _admin_routes(provider: Provider) -> list[Route]:
+    async def identity(_: Request) -> Response:
+        return JSONResponse({"server": FAKE_PROVIDER_SERVER, "name": provider.name})
+
     async def get_faults(_: Request) -> Response:
         return JSONResponse(provider.faults.model_dump())
 
@@ -89,6 +94,7 @@ def _admin_routes(provider: Provider) -> list[Route]:
         return JSONResponse(provider.stats.as_json())
 
     return [
+        Route("/admin/identity", identity, methods=["GET"]),
         Route("/admin/faults", get_faults, methods=["GET"]),
         Route("/admin/faults", put_faults, methods=["PUT"]),
         Route("/admin/reset", reset, methods=["POST"]),

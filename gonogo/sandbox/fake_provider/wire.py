@@ -95,6 +95,18 @@ def check_bearer(headers: Headers) -> None:
     raise Reject(401, "missing or malformed bearer API key", "invalid_api_key")
 
 
+FAIL_HEADER = "x-gonogo-fail"  # names of fakes that must fail this request (a forced fallback)
+
+
+def check_forced_failure(headers: Headers, name: str) -> None:
+    """503 when the request names this provider in x-gonogo-fail: a gateway that forwards the
+    header (Portkey: x-portkey-forward-headers) then falls back, with no outage for anyone."""
+    for key, value in headers:
+        named = (part.strip() for part in value.decode("latin-1").split(","))
+        if key.decode("latin-1") == FAIL_HEADER and name in named:
+            raise Reject(503, f"{name} fails this request on purpose", "forced_failure")
+
+
 def check_required_headers(headers: Headers, required: Mapping[str, str]) -> None:
     """400 naming the first required header that is missing or has another value.
 

@@ -1,11 +1,15 @@
-"""Load a checklist: parse with positions, interpolate, validate, cross-check references."""
+"""Load a checklist: parse with positions, interpolate, validate against the kinds and sections
+the suites registered, cross-check references.
+
+It lives beside the registry, not in `gonogo.checklist` (the model alone): the model is what the
+registry and every kind import, and the loader needs the registry.
+"""
 
 from __future__ import annotations
 
 import functools
 import operator
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,16 +18,8 @@ from pydantic import Field, ValidationError, create_model
 
 from gonogo import registry
 from gonogo.checklist.diagnostics import explain
-from gonogo.checklist.model import Checklist, CheckSpec, unknown_name
+from gonogo.checklist.model import Checklist, CheckSpec, LoadedChecklist, Target, unknown_name
 from gonogo.checklist.source import Path_, interpolate, read_source
-
-
-@dataclass(frozen=True)
-class LoadedChecklist:
-    checklist: Checklist
-    file: Path
-    item_lines: Mapping[str, int]  # check id -> line in the file, for pytest's locations
-    variables: frozenset[str]  # the ${VAR} names used, so their values can be redacted
 
 
 def load_checklist(file: Path, env: Mapping[str, str]) -> LoadedChecklist:
@@ -79,7 +75,20 @@ def _reference_problems(checklist: Checklist) -> Iterator[tuple[Path_, str]]:
         seen.add(item.id)
         for path, problem in item.references(checklist):
             yield ("checks", index, *path), problem
+        lacking = missing_capabilities(item, checklist.target)
+        if lacking and item.unsupported == "refuse":
+            problem = (
+                f"target kind {checklist.target.kind} does not support {', '.join(lacking)}, "
+                f"which a {item.kind} check needs (target.supports; or unsupported: caveat)"
+            )
+            yield ("checks", index, "kind"), problem
     yield from _model_group_problems(checklist)
+
+
+def missing_capabilities(spec: CheckSpec, target: Target) -> list[str]:
+    """What `spec` needs that `target` does not declare it can do."""
+    have = target.capabilities()
+    return [capability for capability in spec.requires() if capability not in have]
 
 
 def _model_group_problems(checklist: Checklist) -> Iterator[tuple[Path_, str]]:
