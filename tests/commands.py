@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -55,9 +56,15 @@ def gonogo_in_process(
     from gonogo.cli import main
 
     env = {"GONOGO_HOME": str(home), "GONOGO_CHECKLIST": None} if home is not None else {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(cwd)
-        done = CliRunner().invoke(main, run_args(args), env=env)
+    # A run turns SIGINT/SIGTERM into interruptions: this process's handlers stay its own.
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(cwd)
+            done = CliRunner().invoke(main, run_args(args), env=env)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     if done.exception is not None and not isinstance(done.exception, SystemExit):
         raise done.exception
     return subprocess.CompletedProcess(args, done.exit_code, done.stdout, done.stderr)
