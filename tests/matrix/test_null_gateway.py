@@ -100,13 +100,6 @@ KEY = "sk-matrix-0123456789abcdef"
 LEAKED = "OPENAI_API_KEY=sk-proj-Zq3vN8xL2mR7tY5wK1pB9cD4fG6hJ0sA\n"
 
 
-# Kinds that may still pass a null target, each with the change that closes it (owned by
-# another branch of issue 13); drop the entry when that change lands.
-KNOWN_GAPS = {
-    "load": "every request failed, yet only p95 is bounded: issue 13's default max_error_rate",
-}
-
-
 def test_every_registered_kind_has_a_case() -> None:
     missing = sorted(set(registry.kinds()) - set(KIND_CASES))
     assert not missing, f"add a null-gateway case for: {', '.join(missing)}"
@@ -144,6 +137,6 @@ def test_no_kind_passes_against_a_null_target(
         )  # fmt: skip
     verdict = json.loads((results / "verdict.json").read_text())
     assert {check["kind"] for check in verdict["checks"]} == set(KIND_CASES)
-    passed = sorted(set(_passed(verdict)) - set(KNOWN_GAPS))
+    passed = sorted(_passed(verdict))
     assert not passed, f"passed against {target}: {passed}"
     assert verdict["decision"] == "NO-GO"

@@ -204,7 +204,7 @@ def test_a_stream_without_a_finish_reason_breaks_the_contract() -> None:
 
 AUTH = """
 version: 1
-target: {{kind: openai, base_url: "{url}", timeout_s: 2}}
+target: {{kind: openai, base_url: "{url}", timeout_s: 2, supports: [chat, models, auth]}}
 models: [{{name: chat}}]
 checks:
   - id: keys-required
