@@ -6,8 +6,9 @@ and the `gonogo` commands the tests run find this one by themselves.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,18 @@ import pytest
 from gonogo.cli import write_sandbox_checklist
 from gonogo.environment import sandbox_dir
 from gonogo.sandbox import Sandbox
+from gonogo.waiting import poll
+
+# What the checklist's PromQL gates (gate-error-rate, gate-p95-latency) would see of earlier
+# tests' faults: gateway failures and the p95 latency over their 20 s window.
+RECENT_TROUBLE = {
+    "gateway failures": "sum(increase(litellm_proxy_failed_requests_metric_total"
+    '{exception_status!~"4..|None"}[20s]))',
+    "gateway p95 latency (s)": "histogram_quantile(0.95, sum by (le) "
+    "(rate(litellm_request_total_latency_metric_bucket[20s]))) > 2",  # gate-p95-latency's bound
+}
+CALM_WITHIN_S = 70
+LIMITER_WINDOW_S = 60  # LiteLLM's rpm window: a calendar minute
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,9 @@ class RunningSandbox:
     env: dict[str, str]
     checklist: Path
     home: Path
+    # When Redis last went down and back (a drill, a test): LiteLLM's rpm limiter and its
+    # remaining-requests header disagree until that window ends.
+    redis_restarts: list[float] = field(default_factory=list, compare=False)
 
     def provider_url(self, name: str) -> str:
         return self.env[f"GONOGO_PROVIDER_{name.upper()}_URL"]
@@ -52,6 +68,28 @@ class RunningSandbox:
         for provider in ("alpha", "beta", "gamma"):
             httpx.post(f"{self.provider_url(provider)}/admin/reset").raise_for_status()
 
+    def redis_restarted(self) -> None:
+        """Say that Redis went down and back up just now (see `redis_restarts`)."""
+        self.redis_restarts.append(time.time())
+
+    def recent_trouble(self) -> dict[str, float]:
+        """{what: value} of the faults Prometheus still sees in the gates' window, and the
+        rate-limit window Redis restarted in if it is still on; {} if none."""
+        seen = {}
+        last = max(self.redis_restarts, default=0.0)
+        if time.time() // LIMITER_WINDOW_S == last // LIMITER_WINDOW_S:
+            seen["rate-limit window Redis restarted in"] = last
+        for name, query in RECENT_TROUBLE.items():
+            answer = httpx.get(
+                f"{self.env['GONOGO_PROMETHEUS_URL']}/api/v1/query",
+                params={"query": query},
+                timeout=10,
+            ).json()
+            values = [float(sample["value"][1]) for sample in answer["data"]["result"]]
+            if any(value > 0 for value in values):  # NaN (no traffic) is no trouble
+                seen[name] = max(values)
+        return seen
+
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
@@ -74,6 +112,22 @@ def healthy(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
     sandbox.reset_faults()
     yield sandbox
     sandbox.reset_faults()
+
+
+@pytest.fixture
+def calm(healthy: RunningSandbox) -> RunningSandbox:
+    """The healthy sandbox once no fault of an earlier test shows in the windows the checks
+    judge: the PromQL gates' 20 s, the rate-limit window of a Redis restart."""
+    wait_until_calm(healthy)
+    return healthy
+
+
+def wait_until_calm(sandbox: RunningSandbox) -> None:
+    """Wait (bounded) until the windows show no fault of an earlier test: no wait at all when
+    they are clean. For module-scoped runs, which cannot use the `calm` fixture."""
+    if not poll(lambda: not sandbox.recent_trouble(), timeout_s=CALM_WITHIN_S, interval_s=1):
+        seen = sandbox.recent_trouble()
+        pytest.fail(f"the gates' window still shows {seen} after {CALM_WITHIN_S} s")
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from gonogo.control.journal import Journal
 from gonogo.sandbox import Sandbox
 from gonogo.sandbox.components import PROVIDERS
 from gonogo.waiting import poll
+from tests.commands import REPO, results_folder, run_args, verdict_in
 
-REPO = Path(__file__).resolve().parents[2]
 GROUPS = {"gpt-primary": "alpha", "gpt-backup": "beta", "llama-solo": "gamma"}
 NO_FAULTS = {"latency_ms": 0.0, "error_rate": 0.0}
 
@@ -46,10 +46,9 @@ def own_sandbox(home: Path) -> Iterator[tuple[Sandbox, dict[str, str]]]:
 
 def timeline_of(output: str, check_id: str) -> dict[str, Any] | None:
     """The drill's timeline.json from the results folder a `gonogo run` printed."""
-    line = next((line for line in output.splitlines() if line.startswith("results: ")), None)
-    if line is None:
+    folder = results_folder(output)
+    if folder is None:
         return None
-    folder = Path(line.removeprefix("results: ").split("/ (")[0])
     path = folder / "artifacts" / check_id / "timeline.json"
     return json.loads(path.read_text()) if path.exists() else None
 
@@ -63,8 +62,8 @@ def gonogo_env(home: Path) -> dict[str, str]:
 
 
 def start_drill(home: Path, *pytest_args: str, stage: str = "chaos") -> subprocess.Popen[str]:
-    """`gonogo run --stage STAGE ARGS` in its own process, output kept for the caller."""
-    command = [sys.executable, "-m", "gonogo", "run", "--stage", stage, *pytest_args]
+    """`gonogo run --stage STAGE ARGS` (no HTML report) in its own process, output kept."""
+    command = [sys.executable, "-m", "gonogo", *run_args(("run", "--stage", stage, *pytest_args))]
     return subprocess.Popen(
         command,
         cwd=REPO,
@@ -73,6 +72,19 @@ def start_drill(home: Path, *pytest_args: str, stage: str = "chaos") -> subproce
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+@contextmanager
+def running_drill(home: Path, *pytest_args: str) -> Iterator[subprocess.Popen[str]]:
+    """`start_drill`, and the drill killed afterwards if it is still running (a failed
+    assertion must not leave it acting on the sandbox while the next test runs)."""
+    process = start_drill(home, *pytest_args)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=60)
 
 
 class WatchedRun:
@@ -112,7 +124,7 @@ def journal_of(home: Path) -> Journal:
     return Journal(home / "chaos" / "journal.json")
 
 
-def wait_until_acting(home: Path, process: subprocess.Popen[str], timeout_s: float = 60) -> bool:
+def wait_until_acting(home: Path, process: subprocess.Popen[str], timeout_s: float = 120) -> bool:
     """True once the drill journaled its first action (it is about to break something)."""
     journal = journal_of(home)
     return bool(
@@ -230,10 +242,7 @@ def never_firing(name: str) -> Callable[[dict[str, object]], None]:
     return neuter
 
 
-def verdict_of(output: str) -> dict[str, object] | None:
-    line = next((line for line in output.splitlines() if line.startswith("results: ")), None)
-    if line is None:
-        return None
-    folder = Path(line.removeprefix("results: ").split("/ (")[0])
-    verdict = folder / "verdict.json"
-    return json.loads(verdict.read_text()) if verdict.exists() else None
+def verdict_of(output: str) -> dict[str, Any] | None:
+    """The verdict.json of the results folder a `gonogo run` printed, if it wrote one."""
+    folder = results_folder(output)
+    return verdict_in(folder) if folder and (folder / "verdict.json").exists() else None

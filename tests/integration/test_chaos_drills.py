@@ -4,14 +4,16 @@ checklist claims, and leave it whole. Every test puts the sandbox back (fixture 
 from __future__ import annotations
 
 import signal
-import subprocess
-import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gonogo.control.journal import HttpUndo
-from tests.commands import REPO, gonogo
+from gonogo.waiting import poll
+from tests.commands import REPO, gonogo, gonogo_in_process, measurements, results_of
 from tests.integration.conftest import RunningSandbox
 from tests.integration.drills import (
     alert_rules_changed,
@@ -20,7 +22,7 @@ from tests.integration.drills import (
     leftovers,
     never_firing,
     restore,
-    start_drill,
+    running_drill,
     timeline_of,
     verdict_of,
     wait_until_acting,
@@ -32,22 +34,65 @@ PRIMARY_DOWN = ("-k", "drill-primary-down")
 DRY_RUN = 6
 
 
-def test_the_drill_ends_go_and_prints_its_timeline(whole: RunningSandbox) -> None:
-    """... and `chaos restore` meanwhile refuses, naming the drill, which it leaves undisturbed."""
+def mid_outage(sandbox: RunningSandbox) -> bool:
+    """True once the drill has stopped the primary (the outage is on), within 30 s."""
+    box = sandbox.box
+    return bool(poll(lambda: "alpha" in box.stopped_components(), timeout_s=30, interval_s=0.05))
+
+
+@dataclass(frozen=True)
+class StageRun:
+    output: str
+    verdict: dict[str, Any]
+    left: list[str]  # what the stage left broken, looked at right after it
+
+
+@pytest.fixture(scope="module")
+def chaos_stage(sandbox: RunningSandbox) -> Iterator[StageRun]:
+    """The whole chaos stage (every drill of the checklist), once for the module."""
+    sandbox.reset_faults()
+    run = gonogo("run", "--stage", "chaos", home=sandbox.home, timeout=600)
+    sandbox.redis_restarted()  # drill-redis-down
+    output = run.stdout + run.stderr
+    # LiteLLM keeps its cache out of the restarted Redis ~60 s: no later test may inherit that.
+    assert poll(sandbox.cache_in_redis, timeout_s=150, interval_s=2), output
+    verdict = verdict_of(run.stdout)
+    assert verdict is not None, output
+    yield StageRun(output, verdict, leftovers(sandbox.box, sandbox.env))
+    sandbox.reset_faults()
+
+
+def test_every_drill_ends_go_and_leaves_the_sandbox_whole(chaos_stage: StageRun) -> None:
+    outcomes = {check["id"]: check["outcome"] for check in chaos_stage.verdict["checks"]}
+    assert set(outcomes.values()) == {"passed"}, chaos_stage.output
+    assert {"drill-primary-down", "drill-solo-down", "drill-redis-down"} <= outcomes.keys()
+    assert chaos_stage.verdict["decision"] == "GO"
+    assert chaos_stage.left == []
+
+
+def test_chaos_restore_refuses_while_a_drill_runs_and_leaves_it_undisturbed(
+    whole: RunningSandbox,
+) -> None:
     from click.testing import CliRunner
 
     from gonogo.cli import main
 
-    process = start_drill(whole.home, *PRIMARY_DOWN)
-    assert wait_until_acting(whole.home, process)
-    # In-process: the command's answer comes while the outage lasts, however loaded the machine.
-    home = {"GONOGO_HOME": str(whole.home)}
-    refused = CliRunner().invoke(main, ["chaos", "restore"], env=home)
-    output, _ = process.communicate(timeout=180)
+    with running_drill(whole.home, *PRIMARY_DOWN) as process:
+        assert wait_until_acting(whole.home, process)
+        # In-process: the answer comes while the outage lasts, however loaded the machine.
+        home = {"GONOGO_HOME": str(whole.home)}
+        refused = CliRunner().invoke(main, ["chaos", "restore"], env=home)
+        output, _ = process.communicate(timeout=180)
     assert refused.exit_code == 1, refused.output
     assert f"belongs to a drill still running (pid {process.pid}, started " in refused.output
     assert process.returncode == 0, output
-    run = subprocess.CompletedProcess(process.args, process.returncode, output, "")
+    verdict = verdict_of(output)
+    assert verdict is not None
+    assert verdict["decision"] == "GO"
+    assert leftovers(whole.box, whole.env) == []
+
+
+def test_the_primary_down_drill_prints_its_timeline(chaos_stage: StageRun) -> None:
     for step in (
         "stop sandbox/alpha",
         "fallback seen",
@@ -59,22 +104,28 @@ def test_the_drill_ends_go_and_prints_its_timeline(whole: RunningSandbox) -> Non
         "ProviderDown{provider=alpha} resolved",
         "steady state back",
     ):
-        assert step in run.stdout, step
-    verdict = verdict_of(run.stdout)
-    assert verdict is not None
-    assert verdict["decision"] == "GO"
-    measured = {m["name"]: m for m in verdict["checks"][0]["measurements"]}  # type: ignore[index]
-    assert measured["time to fallback"]["passed"] is True
-    timeline = timeline_of(run.stdout, "drill-primary-down")
+        assert step in chaos_stage.output, step
+    drill = next(c for c in chaos_stage.verdict["checks"] if c["id"] == "drill-primary-down")
+    assert measurements(drill)["time to fallback"]["passed"] is True
+    timeline = timeline_of(chaos_stage.output, "drill-primary-down")
     assert timeline is not None
     steps = [event["step"] for event in timeline["events"]]
     assert steps.index("stop") < steps.index("fallback seen") < steps.index("restore")
-    assert leftovers(whole.box, whole.env) == []
+
+
+def test_no_secret_in_the_drills_output_or_results(
+    sandbox: RunningSandbox, chaos_stage: StageRun
+) -> None:
+    results = results_of(chaos_stage.output)
+    texts = {str(p): p.read_text(errors="replace") for p in results.rglob("*") if p.is_file()}
+    texts["output"] = chaos_stage.output
+    for secret in (sandbox.env["GONOGO_API_KEY"], sandbox.env["GONOGO_REDIS_PASSWORD"]):
+        assert not [where for where, text in texts.items() if secret in text]
 
 
 def test_without_the_alert_rule_the_drill_is_no_go_naming_the_alert(whole: RunningSandbox) -> None:
     with alert_rules_changed(whole.box, whole.env, without_alert("ProviderDown")):
-        run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
+        run = gonogo_in_process("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "alert 'ProviderDown' is not under the rules Prometheus has loaded" in run.stdout
     assert "could never fire" in run.stdout
@@ -94,10 +145,10 @@ def test_an_alert_that_never_fires_is_no_go_and_everything_runs_again(
 
 
 def test_after_sigkill_chaos_restore_puts_everything_back(whole: RunningSandbox) -> None:
-    process = start_drill(whole.home, *PRIMARY_DOWN)
-    assert wait_until_acting(whole.home, process)
-    time.sleep(1.0)
-    interrupt(process, signal.SIGKILL)
+    with running_drill(whole.home, *PRIMARY_DOWN) as process:
+        assert wait_until_acting(whole.home, process)
+        assert mid_outage(whole)
+        interrupt(process, signal.SIGKILL)
     assert "component alpha stopped" in leftovers(whole.box, whole.env)
     restored = restore(whole.home)
     assert restored.returncode == 0, restored.stdout + restored.stderr
@@ -108,7 +159,7 @@ def test_after_sigkill_chaos_restore_puts_everything_back(whole: RunningSandbox)
 def test_a_drill_refuses_to_start_over_a_dirty_journal(whole: RunningSandbox) -> None:
     reset_gamma = HttpUndo(url=f"{whole.provider_url('gamma')}/admin/reset")
     journal_of(whole.home).record("provider gamma", "inject latency", reset_gamma)
-    run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
+    run = gonogo_in_process("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "never undone (inject latency provider gamma at " in run.stdout
     assert "run `gonogo chaos restore` first" in run.stdout
@@ -121,7 +172,9 @@ def test_a_dry_run_prints_the_plan_touches_nothing_and_cannot_be_signed(
 ) -> None:
     entries = journal_of(whole.home).entries()
     results = tmp_path / "run"
-    run = gonogo("run", "--stage", "chaos", "--dry-run", "--results", str(results), home=whole.home)
+    run = gonogo_in_process(
+        "run", "--stage", "chaos", "--dry-run", "--results", str(results), home=whole.home
+    )
     assert run.returncode == DRY_RUN, run.stdout + run.stderr
     assert "plan of drill-primary-down:" in run.stdout, run.stdout + run.stderr
     assert "1. stop sandbox/alpha (undo: start sandbox component alpha)" in run.stdout
@@ -141,13 +194,13 @@ def test_a_dry_run_prints_the_plan_touches_nothing_and_cannot_be_signed(
 def test_the_rollback_drill_ends_go_with_its_recovery_time(whole: RunningSandbox) -> None:
     config = whole.box.layout.config_dir / "litellm.yaml"
     before = config.read_bytes()
-    run = gonogo("run", "--stage", "rollback", home=whole.home)
+    run = gonogo("run", "--stage", "rollback", home=whole.home, timeout=480)
     assert run.returncode == 0, run.stdout + run.stderr
     for step in ("backed up", "bad change deployed", "detected", "rolled back", "healthy"):
         assert step in run.stdout, step
     verdict = verdict_of(run.stdout)
     assert verdict is not None
-    measured = {m["name"]: m for m in verdict["checks"][0]["measurements"]}  # type: ignore[index]
+    measured = measurements(verdict["checks"][0])
     assert measured["time to recover"]["observed"] > 0
     assert measured["time to detect"]["passed"] is True
     assert config.read_bytes() == before
@@ -165,7 +218,7 @@ def test_a_deadline_below_prometheus_floor_stops_the_drill_before_acting(
             "{name: ProviderDown, labels: {provider: alpha}, within_s: 3}",
         )
     )
-    run = gonogo(
+    run = gonogo_in_process(
         "run", "--checklist", str(checklist), "--stage", "chaos", *PRIMARY_DOWN, home=whole.home
     )
     assert run.returncode == 1, run.stdout + run.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.commands import REPO, gonogo
-from tests.integration.conftest import RunningSandbox
+from tests.integration.conftest import RunningSandbox, wait_until_calm
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,7 @@ def full_run(
     written: Path, variables: dict[str, str], sandbox: RunningSandbox
 ) -> Iterator[tuple[subprocess.CompletedProcess[str], dict[str, object]]]:
     sandbox.reset_faults()
+    wait_until_calm(sandbox)  # its gates and rate limit judge windows earlier tests may spoil
     results = written.parent / "full"
     run = gonogo(
         "run", "--checklist", str(written), "--results", str(results), "--no-report",

@@ -14,21 +14,11 @@ from gonogo.load.runner import LocustError, LocustRun, locust_commands, run_locu
 from gonogo.load.spec import LoadScenario, LoadSettings
 
 from gonogo.errors import GonogoError
-from tests.commands import gonogo
+from tests.commands import checks_in, gonogo, gonogo_in_process, measurements, results_of
 from tests.integration.conftest import RunningSandbox
 
 pytestmark = pytest.mark.integration
 SCENARIOS = ("load-normal", "load-peak", "load-stress")
-
-
-def _results(output: str) -> Path:
-    line = next(line for line in output.splitlines() if line.startswith("results: "))
-    return Path(line.removeprefix("results: ").split("/ (")[0])
-
-
-def _checks(results: Path) -> dict[str, dict[str, Any]]:
-    verdict = json.loads((results / "verdict.json").read_text())
-    return {check["id"]: check for check in verdict["checks"]}
 
 
 def _direct(tmp_path: Path, base_url: str, scenario: str, model: str = "llama-solo-gamma") -> Path:
@@ -54,11 +44,11 @@ def fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_normal_peak_and_stress_hold_on_a_healthy_sandbox(healthy: RunningSandbox) -> None:
     run = gonogo("run", "--stage", "load")
     assert run.returncode == 0, run.stdout + run.stderr
-    results = _results(run.stdout)
-    checks = _checks(results)
+    results = results_of(run.stdout)
+    checks = checks_in(results)
     for scenario in SCENARIOS:
         assert checks[scenario]["outcome"] == "passed"
-        measured = {m["name"]: m for m in checks[scenario]["measurements"]}
+        measured = measurements(checks[scenario])
         assert {"p95 latency", "error rate", "successful requests/s"} <= set(measured)
         # LiteLLM states each answer's cost: per 1,000 requests and per minute at this rate
         assert measured["cost per 1,000 requests"]["observed"] > 0
@@ -82,11 +72,8 @@ def test_a_slow_provider_turns_the_load_stage_no_go_naming_the_threshold(
     run = gonogo("run", "--stage", "load", "-k", "load-normal")
     assert run.returncode == 1, run.stdout + run.stderr
     assert "NO-GO - blocker failed: load-normal" in run.stdout
-    breached = {
-        m["name"]: m
-        for m in _checks(_results(run.stdout))["load-normal"]["measurements"]
-        if m["passed"] is False
-    }
+    measured = measurements(checks_in(results_of(run.stdout))["load-normal"])
+    breached = {name: m for name, m in measured.items() if m["passed"] is False}
     assert breached["p95 latency"]["observed"] >= 4.0
     assert f"p95 latency {breached['p95 latency']['observed']:.4g} s, expected <= 3 s" in run.stdout
 
@@ -106,7 +93,7 @@ def test_ttft_and_inter_token_medians_agree_with_the_provider_across_workers(
     )
     run = gonogo("run", "--checklist", str(checklist), "--load-workers", "2")
     assert run.returncode == 0, run.stdout + run.stderr
-    folder = _results(run.stdout) / "artifacts" / "direct"
+    folder = results_of(run.stdout) / "artifacts" / "direct"
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["ttft_s"]["p50"] == pytest.approx(0.080, rel=0.10)
     assert summary["inter_token_s"]["p50"] == pytest.approx(0.025, rel=0.10)
@@ -142,9 +129,10 @@ def test_an_unreachable_gateway_is_an_error_before_any_load(
         f"http://127.0.0.1:{closed_port}",
         "    users: 1\n    duration_s: 5\n    mix: {models: [{model: llama-solo-gamma}]}\n",
     )
-    run = gonogo("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
+    # It never loads anything: in-process.
+    run = gonogo_in_process("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
     assert run.returncode == 1, run.stdout + run.stderr
-    check = _checks(tmp_path / "r")["direct"]
+    check = checks_in(tmp_path / "r")["direct"]
     assert check["outcome"] == "error"
     assert "unreachable" in check["message"]
     assert not (tmp_path / "r" / "artifacts" / "direct" / "locust.log").exists()
@@ -160,9 +148,9 @@ def test_a_locust_that_cannot_start_is_an_error_naming_its_log(
     )
     text = checklist.read_text() + "load: {locust_options: [--no-such-option]}\n"
     checklist.write_text(text)
-    run = gonogo("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
+    run = gonogo_in_process("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
     assert run.returncode == 1, run.stdout + run.stderr
-    check = _checks(tmp_path / "r")["direct"]
+    check = checks_in(tmp_path / "r")["direct"]
     assert check["outcome"] == "error"
     assert "Locust exited with code" in check["message"]
     assert "locust.log" in check["message"]
@@ -231,7 +219,7 @@ def test_a_provider_failing_every_request_is_no_go_with_only_a_latency_bound(
     )
     run = gonogo("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
     assert run.returncode == 1, run.stdout + run.stderr
-    check = _checks(tmp_path / "r")["direct"]
+    check = checks_in(tmp_path / "r")["direct"]
     assert check["outcome"] == "failed"
     assert "successful requests 0, expected >= 1" in check["message"]
     assert "error rate (default bound) 100 %, expected <= 1 %" in check["message"]
@@ -255,8 +243,8 @@ load: {stop_timeout_s: 2, warmup: false}
     )
     run = gonogo("run", "--checklist", str(checklist), "--results", str(tmp_path / "r"))
     assert run.returncode == 1, run.stdout + run.stderr
-    check = _checks(tmp_path / "r")["direct"]
-    measured = {m["name"]: m for m in check["measurements"]}
+    check = checks_in(tmp_path / "r")["direct"]
+    measured = measurements(check)
     assert measured["p95 latency"]["passed"] is False
     assert measured["p95 latency"]["observed"] >= 3
     assert measured["requests cut off by the scenario's end"]["observed"] >= 2

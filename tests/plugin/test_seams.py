@@ -38,13 +38,13 @@ checks:
     )
     started = threading.Event()
 
-    def start_in_5_s() -> None:
-        time.sleep(5)
+    def start_in_2_s() -> None:
+        time.sleep(2)  # the gateway starting late (a simulated deploy, not a wait for state)
         with serving(alive, closed_port):
             started.set()
             time.sleep(25)
 
-    threading.Thread(target=start_in_5_s, daemon=True).start()
+    threading.Thread(target=start_in_2_s, daemon=True).start()
     result = run(pytester)
     assert started.is_set()
     result.assert_outcomes(passed=1)
@@ -186,14 +186,6 @@ checks:
     )
 
 
-def test_a_suite_adds_its_own_pytest_option(suite: pytest.Pytester) -> None:
-    _checklist(suite, production=False)
-    result = suite.runpytest_subprocess(
-        "-p", "gonogo.plugin", "checklist.yaml", "--suite-greeting=hi", "-k", "chaos"
-    )
-    assert result.ret == 0, result.stdout.str() + result.stderr.str()
-
-
 def test_a_disruptive_check_runs_alone_under_xdist(suite: pytest.Pytester) -> None:
     _checklist(suite, production=False)
     result = suite.runpytest_subprocess("-p", "gonogo.plugin", "checklist.yaml", "-n", "2")
@@ -205,7 +197,9 @@ def test_a_disruptive_check_runs_alone_under_xdist(suite: pytest.Pytester) -> No
     assert overlapping == []
 
 
-def test_disrupting_production_needs_the_flag(suite: pytest.Pytester) -> None:
+def test_disrupting_production_needs_the_flag_and_a_suite_adds_options(
+    suite: pytest.Pytester,
+) -> None:
     _checklist(suite, production=True)
     result = suite.runpytest_subprocess("-p", "gonogo.plugin", "checklist.yaml", "-k", "chaos")
     result.stdout.fnmatch_lines(
@@ -215,10 +209,12 @@ def test_disrupting_production_needs_the_flag(suite: pytest.Pytester) -> None:
         ]
     )
     assert result.ret == 1
+    # With the flag it runs; the suite's own pytest option (--suite-greeting) is accepted too.
     result = suite.runpytest_subprocess(
-        "-p", "gonogo.plugin", "checklist.yaml", "-k", "chaos", "--gonogo-disrupt-production"
-    )
-    assert result.ret == 0
+        "-p", "gonogo.plugin", "checklist.yaml", "-k", "chaos", "--gonogo-disrupt-production",
+        "--suite-greeting=hi",
+    )  # fmt: skip
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
 
 
 def _spans(log: Path) -> dict[str, tuple[float, float]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands import REPO, gonogo
+from tests.commands import REPO, gonogo_in_process
 from tests.predeploy.test_files import make_cache
 from tests.predeploy.test_secrets import commit, git, openai_key
 
@@ -29,7 +29,7 @@ def test_predeploy_of_a_fresh_clone_is_go_with_nothing_running(tmp_path: Path) -
     clone = tmp_path / "clone"
     # This branch alone, as CI clones it (not other branches of a shared repository).
     subprocess.run(["git", "clone", "-q", "--single-branch", str(REPO), str(clone)], check=True)
-    run = gonogo("run", "--stage", "predeploy", cwd=clone, home=tmp_path / "home")
+    run = gonogo_in_process("run", "--stage", "predeploy", cwd=clone, home=tmp_path / "home")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "GO - 5 checks passed" in run.stdout
 
@@ -50,13 +50,17 @@ def test_the_orchestrator_example(tmp_path: Path) -> None:
     make_orchestrator(home)
     shutil.copy(EXAMPLES / "orchestrator" / "checklist.yaml", home)
     checklist = str(home / "checklist.yaml")
-    run = gonogo("run", "--checklist", checklist, "--stage", "predeploy", home=tmp_path / "g")
+    run = gonogo_in_process(
+        "run", "--checklist", checklist, "--stage", "predeploy", home=tmp_path / "g"
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     history = home / "state" / "history.jsonl"
     history.write_text(history.read_text() + '{"run": 40, "sco\n')
     with sqlite3.connect(home / "cache" / "responses.sqlite") as db:
         db.execute("ALTER TABLE responses RENAME TO answers")
-    run = gonogo("run", "--checklist", checklist, "--stage", "predeploy", home=tmp_path / "g")
+    run = gonogo_in_process(
+        "run", "--checklist", checklist, "--stage", "predeploy", home=tmp_path / "g"
+    )
     assert run.returncode == 1
     assert "state-files: cache/responses.sqlite: SQLite table responses missing" in run.stdout
     assert "state/history.jsonl:41: not valid JSON" in run.stdout
@@ -69,7 +73,9 @@ def test_the_openai_gateway_example(tmp_path: Path) -> None:
     commit(
         repo, {name: (repo / name).read_text() for name in ("gateway.yaml", "routes.json")}, "gw"
     )
-    run = gonogo("run", "--checklist", "checklist.yaml", "--stage", "predeploy", cwd=repo)
+    run = gonogo_in_process(
+        "run", "--checklist", "checklist.yaml", "--stage", "predeploy", cwd=repo
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "GO - 2 checks passed" in run.stdout
     config = (repo / "gateway.yaml").read_text()
@@ -79,7 +85,9 @@ def test_the_openai_gateway_example(tmp_path: Path) -> None:
         "inline",
     )
     (repo / "routes.json").write_text('{"routes": [')
-    run = gonogo("run", "--checklist", "checklist.yaml", "--stage", "predeploy", cwd=repo)
+    run = gonogo_in_process(
+        "run", "--checklist", "checklist.yaml", "--stage", "predeploy", cwd=repo
+    )
     assert run.returncode == 1
     assert "routes.json:1: not valid JSON" in run.stdout
     assert "gateway.yaml:9: OpenAI API key 'sk-p***' added in commit" in run.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from tests.commands import REPO, gonogo
+from tests.commands import REPO, gonogo, gonogo_in_process
 from tests.plugin.test_collection_and_gate import CHECKLIST
 
 
@@ -22,6 +22,7 @@ def workdir(tmp_path: Path, closed_port: int) -> Path:
 def test_a_misspelt_key_is_exit_4_and_one_line(workdir: Path) -> None:
     text = (workdir / "checklist.yaml").read_text().replace("path: /health", "pth: /health")
     (workdir / "checklist.yaml").write_text(text)
+    # A real process, as a user's: the one line is all of stderr (no warning, no traceback).
     run = gonogo("run", "--stage", "postdeploy", cwd=workdir, home=workdir / ".gonogo")
     assert run.returncode == 4
     assert run.stdout == ""
@@ -42,14 +43,16 @@ def test_an_unset_sandbox_variable_says_to_start_the_sandbox(tmp_path: Path) -> 
         .replace("${GONOGO_GATEWAY_URL:-}", "${GONOGO_GATEWAY_URL}")
     )
     (tmp_path / "checklist.yaml").write_text(text)
-    run = gonogo("validate", "--checklist", "checklist.yaml", cwd=tmp_path, home=tmp_path)
+    run = gonogo_in_process(
+        "validate", "--checklist", "checklist.yaml", cwd=tmp_path, home=tmp_path
+    )
     assert run.returncode == 4
     assert "GONOGO_GATEWAY_URL is not set" in run.stderr
     assert run.stderr.rstrip().endswith("start it first: gonogo sandbox up")
 
 
 def test_an_unreachable_target_is_no_go_with_results(workdir: Path) -> None:
-    run = gonogo("run", "--results", "out", cwd=workdir, home=workdir / ".gonogo")
+    run = gonogo_in_process("run", "--results", "out", cwd=workdir, home=workdir / ".gonogo")
     assert run.returncode == 1
     assert "NO-GO - blocker error: live, smoke-chat" in run.stdout
     verdict = json.loads((workdir / "out" / "verdict.json").read_text())
@@ -59,13 +62,13 @@ def test_an_unreachable_target_is_no_go_with_results(workdir: Path) -> None:
 
 
 def test_a_stage_without_checks_is_exit_4(workdir: Path) -> None:
-    run = gonogo("run", "--stage", "drill", cwd=workdir, home=workdir / ".gonogo")
+    run = gonogo_in_process("run", "--stage", "drill", cwd=workdir, home=workdir / ".gonogo")
     assert run.returncode == 4
     assert "no check was selected" in run.stderr
 
 
 def test_an_unknown_stage_is_exit_4(workdir: Path) -> None:
-    run = gonogo("run", "--stage", "postdeplyo", cwd=workdir, home=workdir / ".gonogo")
+    run = gonogo_in_process("run", "--stage", "postdeplyo", cwd=workdir, home=workdir / ".gonogo")
     assert run.returncode == 4
     assert (
         "--stage: expected predeploy, postdeploy, canary, load, chaos, rollback, drill or all"
@@ -74,13 +77,13 @@ def test_an_unknown_stage_is_exit_4(workdir: Path) -> None:
 
 
 def test_schema_is_json_schema_for_editors(workdir: Path) -> None:
-    run = gonogo("schema", cwd=workdir, home=workdir)
+    run = gonogo_in_process("schema", cwd=workdir, home=workdir)
     schema = json.loads(run.stdout)
     assert set(schema["required"]) == {"version", "target", "checks"}
 
 
 def test_status_without_a_sandbox_lists_components_stopped(workdir: Path) -> None:
-    run = gonogo("sandbox", "status", "--json", cwd=workdir, home=workdir)
+    run = gonogo_in_process("sandbox", "status", "--json", cwd=workdir, home=workdir)
     assert run.returncode == 0
     rows = json.loads(run.stdout)
     assert {row["state"] for row in rows} == {"stopped"}

@@ -35,6 +35,8 @@ def test_the_keys_file_is_of_the_pinned_litellm() -> None:
     assert "redis" in values["cache_params"]["type"]
 
 
+# Importing LiteLLM takes seconds: this runs with the sandbox's tests (make test), not test-fast.
+@pytest.mark.integration
 @pytest.mark.skipif(not LITELLM_PYTHON.exists(), reason="LiteLLM is not installed (.venv-litellm)")
 def test_the_keys_file_is_what_the_script_derives_from_litellm() -> None:
     derived = subprocess.run(

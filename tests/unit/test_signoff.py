@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gonogo.results import LOCK
 from gonogo.signoff.verify import verify
-from tests.commands import gonogo
+from tests.commands import gonogo, gonogo_in_process
 
 BAD_INPUT = 4
 
@@ -52,13 +52,13 @@ def _results(folder: Path, decision: str = "NO-GO") -> Path:
 @pytest.fixture
 def key(tmp_path: Path) -> Path:
     out = tmp_path / "keys" / "me.key"
-    made = gonogo("keygen", "--out", str(out))
+    made = gonogo_in_process("keygen", "--out", str(out))
     assert made.returncode == 0, made.stderr
     return out
 
 
 def _sign(results: Path, key: Path, *extra: str):
-    return gonogo(
+    return gonogo_in_process(
         "signoff", "--by", "Ada", "--role", "release manager", "--key", str(key), "--no-report",
         *extra, str(results),
     )  # fmt: skip
@@ -75,6 +75,7 @@ def _one_sentence(done, *words: str) -> None:
 def test_keygen_private_key_is_private_and_never_overwritten(key: Path) -> None:
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert key.with_name("me.key.pub").exists()
+    # A real process, as a user's: the sentence is all of stderr (no warning, no traceback).
     _one_sentence(gonogo("keygen", "--out", str(key)), "already there")
 
 
@@ -102,11 +103,15 @@ def test_signing_a_go_exits_zero_and_verifies_against_the_trusted_key(
 ) -> None:
     results = _results(tmp_path / "run", "GO")
     assert _sign(results, key).returncode == 0
-    pinned = gonogo("verify-signoff", "--key", str(key.with_name("me.key.pub")), str(results))
+    pinned = gonogo_in_process(
+        "verify-signoff", "--key", str(key.with_name("me.key.pub")), str(results)
+    )
     assert pinned.returncode == 0, pinned.stdout
     other = tmp_path / "other.key"
-    gonogo("keygen", "--out", str(other))
-    wrong = gonogo("verify-signoff", "--key", str(other.with_name("other.key.pub")), str(results))
+    gonogo_in_process("keygen", "--out", str(other))
+    wrong = gonogo_in_process(
+        "verify-signoff", "--key", str(other.with_name("other.key.pub")), str(results)
+    )
     assert wrong.returncode == 1
     assert "not by the trusted key" in wrong.stdout
 
@@ -130,7 +135,7 @@ def test_missing_and_foreign_folders(tmp_path: Path, key: Path) -> None:
     _one_sentence(_sign(foreign, key), "not a gonogo results folder")
     (foreign / "verdict.json").write_text('{"verdict": "pass"}')
     _one_sentence(_sign(foreign, key), "not a gonogo verdict")
-    _one_sentence(gonogo("verify-signoff", str(foreign)), "not signed")
+    _one_sentence(gonogo_in_process("verify-signoff", str(foreign)), "not signed")
 
 
 def test_a_run_in_progress_is_not_signed(tmp_path: Path, key: Path) -> None:
@@ -169,14 +174,14 @@ def test_a_corrupted_signoff_is_one_sentence(tmp_path: Path, key: Path) -> None:
     signoff = results / "signoff.json"
     text = signoff.read_text()
     signoff.write_text(text[: len(text) // 2])
-    _one_sentence(gonogo("verify-signoff", str(results)), "corrupted: not valid JSON")
+    _one_sentence(gonogo_in_process("verify-signoff", str(results)), "corrupted: not valid JSON")
     document = json.loads(text)
     del document["signature"]
     signoff.write_text(json.dumps(document))
-    _one_sentence(gonogo("verify-signoff", str(results)), "field 'signature' is missing")
+    _one_sentence(gonogo_in_process("verify-signoff", str(results)), "field 'signature' is missing")
     document["signature"] = "!!"
     signoff.write_text(json.dumps(document))
-    said = gonogo("verify-signoff", str(results))
+    said = gonogo_in_process("verify-signoff", str(results))
     assert said.returncode == 1
     assert "not a valid Ed25519 value" in said.stdout
 
