@@ -52,7 +52,9 @@ def render_checklist(gateway: GatewayDescription, options: InitOptions) -> str:
         + _items("load: sized from the groups' rpm limits", _load(gateway))
         + _items(_drill_heading(options), _drills(gateway, options), options.control == "none")
     )
-    providers = [Item(_provider(ref.name, ref.base_url, options)) for ref in gateway.providers]
+    providers = [
+        Item(_provider(ref.name, ref.base_url, gateway.kind, options)) for ref in gateway.providers
+    ]
     sections = [
         _header(gateway, options),
         _dump({"version": 1}),
@@ -114,15 +116,16 @@ def _target(gateway: GatewayDescription, options: InitOptions) -> dict[str, Any]
     return target
 
 
-def _provider(name: str, base_url: str | None, options: InitOptions) -> dict[str, Any]:
+def _provider(name: str, base_url: str | None, kind: str, options: InitOptions) -> dict[str, Any]:
     provider: dict[str, Any] = {"name": name}
     if base_url:
         provider["base_url"] = base_url
     if options.control == "sandbox":
-        # gonogo's fakes name themselves in every answer: who answered is then known on any
-        # gateway that passes upstream headers on (LiteLLM also names the provider itself).
         provider["control"] = {"kind": "sandbox"}
-        provider["identify"] = {"header": FAKE_PROVIDER_HEADER, "matches": f"^{name}$"}
+        if kind != "litellm":  # LiteLLM names the provider itself (x-litellm-model-api-base)
+            # gonogo's fakes name themselves, and a gateway that passes upstream headers on
+            # tells who answered by theirs.
+            provider["identify"] = {"header": FAKE_PROVIDER_HEADER, "matches": f"^{name}$"}
     return provider
 
 

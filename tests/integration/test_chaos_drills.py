@@ -181,7 +181,7 @@ def test_a_dry_run_prints_the_plan_touches_nothing_and_cannot_be_signed(
     assert "outage" not in run.stdout
     assert "INTERNALERROR" not in run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
-    assert "DRY-RUN - dry run: 4 checks planned, none run" in run.stdout
+    assert "DRY-RUN - dry run: 5 checks planned, none run" in run.stdout
     assert journal_of(whole.home).entries() == entries
     key = tmp_path / "signer.key"
     assert gonogo("keygen", "--out", str(key)).returncode == 0

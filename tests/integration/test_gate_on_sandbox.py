@@ -41,7 +41,7 @@ def test_a_primary_failing_is_caught_even_though_its_fallback_answers(
     healthy.set_faults("alpha", error_rate=1.0)
     run = gonogo("run", "--stage", "postdeploy", "-k", "smoke-gpt")
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "served by fallback group gpt-backup, not by gpt-primary itself" in run.stdout
+    assert "served by gpt-backup, not by gpt-primary itself" in run.stdout
 
 
 def test_plain_pytest_with_markers_and_two_workers(calm: RunningSandbox, tmp_path: Path) -> None:

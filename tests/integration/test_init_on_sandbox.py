@@ -85,4 +85,4 @@ def test_a_stopped_provider_behind_a_fallback_chain_is_no_go(
     assert "NO-GO" in run.stdout
     # gpt-primary still answers, through gpt-backup: the gate names who served it.
     assert "smoke-gpt-primary" in run.stdout.split("NO-GO", 1)[1]
-    assert "served by fallback group gpt-backup, not by gpt-primary itself" in run.stdout
+    assert "served by gpt-backup, not by gpt-primary itself" in run.stdout

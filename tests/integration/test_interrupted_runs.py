@@ -18,7 +18,13 @@ from tests.integration.drills import WatchedRun, leftovers, start_drill
 
 pytestmark = pytest.mark.integration
 INTERRUPTED = 2
-DRILLS = ["drill-primary-down", "drill-solo-down", "drill-slow-provider", "drill-redis-down"]
+DRILLS = [
+    "drill-primary-down",
+    "drill-solo-down",
+    "drill-slow-provider",
+    "drill-redis-down",
+    "drill-cost-alert",
+]
 
 
 def _stopped(
@@ -82,5 +88,6 @@ def test_sigterm_between_drills_keeps_the_first_drill_and_stops_the_rest(
         "drill-solo-down": "interrupted",
         "drill-slow-provider": "not_reached",
         "drill-redis-down": "not_reached",
+        "drill-cost-alert": "not_reached",
     }, output
     assert "interrupted by SIGTERM; blocker interrupted: drill-solo-down" in str(verdict["reason"])

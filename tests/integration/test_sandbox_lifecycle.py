@@ -38,6 +38,7 @@ ENV_KEYS = {
     "GONOGO_PROVIDER_ALPHA_URL",
     "GONOGO_PROVIDER_BETA_URL",
     "GONOGO_PROVIDER_GAMMA_URL",
+    "GONOGO_GATEWAY_KIND",
 }
 ALERTS = {"ProviderDown", "GatewayErrorRateHigh", "GatewayLatencyHigh", "FallbacksFrequent"}
 # Starts a sandbox in a process of its own, which the test then kills as a crash would.

@@ -39,7 +39,7 @@ def _checklist(tmp_path: Path, url: str, limit: int) -> Path:
     path = tmp_path / "limited.yaml"
     path.write_text(
         f"""version: 1
-target: {{name: limited, kind: openai, base_url: "{url}"}}
+target: {{name: limited, kind: openai, base_url: "{url}", supports: [chat, models, rate_limit]}}
 checks:
   - id: rate-limit-route
     kind: rate_limit
