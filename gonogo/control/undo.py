@@ -51,13 +51,17 @@ def apply_undo(undo: Undo) -> str:
 def _start_component(undo: SandboxStartUndo) -> str:
     from gonogo.sandbox import Sandbox  # the sandbox itself uses control.processes
 
+    box = Sandbox(undo.state_dir)
     try:
-        started = Sandbox(undo.state_dir).start_component(undo.component)
+        if box.start_component(undo.component):
+            return f"started sandbox component {undo.component}"
+        # Still running: maybe a stop that a signal cut short, its process on its way out
+        # (seen with SIGTERM right as a drill stopped gamma). Only a restart leaves it running.
+        box.stop_component(undo.component)
+        box.start_component(undo.component)
     except GonogoError as error:
         raise UndoError(f"undo: cannot start sandbox component {undo.component}: {error}") from None
-    if started:
-        return f"started sandbox component {undo.component}"
-    return f"sandbox component {undo.component} was already running"
+    return f"restarted sandbox component {undo.component}, found still running"
 
 
 @registry.undo_kind(SandboxRestartUndo)
