@@ -24,6 +24,9 @@ from functools import cache
 # plugins flag every hash and id; the assignment detector below covers what they are for.
 SKIPPED_PLUGINS = {"IPPublicDetector"}
 MIN_ENTROPY = 3.0  # bits per character; "sk-xxxxxxxxxxxxxxxxxxxxxxxx" is a placeholder
+# A 20-character AWS key id holds too few characters for 3 bits each to be sure: 0.7 % of random
+# ones fall below (a real key in git history then went unseen). Its placeholders stay far below.
+SHORT_KEY_MIN_ENTROPY = {"AWS access key id": 2.5, "AWS temporary access key id": 2.5}
 ASSIGNED_MIN_ENTROPY = 3.5
 MIN_GROUP = 8  # a shorter captured group is a prefix, not the secret
 
@@ -257,6 +260,7 @@ def _hit(match: re.Match[str], detector: str) -> Hit | None:
     secret, start = match.group(index).strip(), match.start(index)
     if "\n" in secret:
         return None
-    if "rivate" not in detector and entropy(secret) < MIN_ENTROPY:
+    floor = SHORT_KEY_MIN_ENTROPY.get(detector, MIN_ENTROPY)
+    if "rivate" not in detector and entropy(secret) < floor:
         return None  # private key blocks are caught by their header, a plain text
     return Hit(start, detector, secret)
