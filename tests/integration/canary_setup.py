@@ -4,16 +4,14 @@ tests/integration/test_canary_on_sandbox.py and bench/canary_false_alarms.py."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gonogo.sandbox import Sandbox
 from tests.commands import REPO
+from tests.integration.drills import SandboxUp, own_sandbox
 
 SANDBOX_CONFIG = REPO / "sandbox" / "litellm.yaml"
 # The candidate of the tests: gpt-backup moves from beta to gamma (priced as on beta, so only a
@@ -35,21 +33,9 @@ def changed_candidate(path: Path) -> Path:
     return path
 
 
-@contextmanager
-def candidate_sandbox(home: Path, candidate: Path) -> Iterator[tuple[Sandbox, dict[str, str]]]:
+def candidate_sandbox(home: Path, candidate: Path) -> AbstractContextManager[SandboxUp]:
     """A sandbox of its own under `home` with a candidate, stopped afterwards whatever happens."""
-    previous = os.environ.get("GONOGO_HOME")
-    os.environ["GONOGO_HOME"] = str(home)
-    box = Sandbox(home / "sandbox")
-    try:
-        box.up(candidate=candidate)
-        yield box, box.env()
-    finally:
-        box.down()
-        if previous is None:
-            os.environ.pop("GONOGO_HOME", None)
-        else:
-            os.environ["GONOGO_HOME"] = previous
+    return own_sandbox(home, candidate)
 
 
 def canary_checklist(path: Path, env: dict[str, str], target: str) -> Path:

@@ -27,14 +27,20 @@ GROUPS = {"gpt-primary": "alpha", "gpt-backup": "beta", "llama-solo": "gamma"}
 NO_FAULTS = {"latency_ms": 0.0, "error_rate": 0.0}
 
 
+SandboxUp = tuple[Sandbox, dict[str, str]]  # the sandbox and its values
+
+
 @contextmanager
-def own_sandbox(home: Path) -> Iterator[tuple[Sandbox, dict[str, str]]]:
-    """A sandbox of its own under `home` (for bench/), stopped afterwards whatever happens."""
+def own_sandbox(
+    home: Path, candidate: Path | None = None
+) -> Iterator[tuple[Sandbox, dict[str, str]]]:
+    """A sandbox of its own under `home` (with a `candidate` LiteLLM if given), stopped
+    afterwards whatever happens."""
     previous = os.environ.get("GONOGO_HOME")
     os.environ["GONOGO_HOME"] = str(home)
     box = Sandbox(home / "sandbox")
     try:
-        box.up()
+        box.up(candidate=candidate)
         yield box, box.env()
     finally:
         box.down()
