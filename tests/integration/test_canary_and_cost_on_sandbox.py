@@ -98,9 +98,13 @@ def test_a_group_20_ms_slower_is_never_no_go(candidate):
     finally:
         candidate.slow_gamma(0)
     groups = checks["canary-groups"]
-    assert groups["outcome"] in ("passed", "inconclusive"), groups["message"]
-    failed = [m["name"] for m in groups["measurements"] if m["passed"] is False]
-    assert failed == [], groups["message"]
+    # 20 ms on the fakes' ~75 ms through the gateway can be +25 %: past the 10 % margin, a
+    # NO-GO is then right. Never NO-GO on a metric whose effect does not reach the margin.
+    failed = [m for m in groups["measurements"] if m["passed"] is False]
+    for metric in failed:
+        assert metric["name"].startswith(REROUTED), groups["message"]
+        margin = 0.02 if metric["name"].endswith("_rate worse by") else 0.10  # the defaults
+        assert metric["observed"] > margin, groups["message"]
     if groups["outcome"] == "inconclusive":  # it says which metric and how many would tell
         assert "not surely beyond the 10% margin" in groups["message"], groups["message"]
 
