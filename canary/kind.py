@@ -8,6 +8,7 @@ group, the metric, the effect and the p-value of every metric beyond its margin.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from gonogo.clients.gateway import GatewayClient
 from gonogo.context import CheckContext
@@ -16,8 +17,10 @@ from gonogo.measurements import Measurement
 from gonogo.registry import check_kind
 
 from .spec import RATES, CanaryCheck, Metric, Side
-from .stats import Decision, decide_continuous, decide_rate
 from .traffic import Sample, SideName, of, plan, send_pairs
+
+if TYPE_CHECKING:  # scipy costs ~1 s of CPU: only a canary that ran loads it (in _decide)
+    from .stats import Decision
 
 # Continuous metrics: the sample's value, its unit, and whether larger is better.
 VALUES: dict[Metric, tuple[Callable[[Sample], float | None], str, bool]] = {
@@ -85,6 +88,8 @@ def each_test_confidence(spec: CanaryCheck, groups: int) -> float:
 def _decide(
     spec: CanaryCheck, metric: Metric, base: list[Sample], cand: list[Sample], confidence: float
 ) -> Decision:
+    from .stats import decide_continuous, decide_rate
+
     if metric in RATES:
         counts = [_counts(metric, side) for side in (base, cand)]
         return decide_rate(

@@ -48,6 +48,12 @@ HOSTILE_CHECKLISTS: dict[str, tuple[bytes, str]] = {
         "4:11: not UTF-8 text (byte 0xff)",
     ),
     "1000-levels-of-nesting": (_nested(1000), "4:93: nested deeper than 64 levels"),
+    "deep-through-aliases": (
+        (
+            VALID + "x: &deep " + "[" * 40 + "]" * 40 + "\ny: " + "[" * 30 + "*deep" + "]" * 30
+        ).encode(),
+        "6:34: nested deeper than 64 levels, aliases followed",
+    ),
     "binary-value": (
         VALID.replace("path: /", "path: !!binary aGVsbG8=").encode(),
         "4:32: binary values are not checklist text",

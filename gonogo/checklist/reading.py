@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ _NOT_FILES = {
     stat.S_ISSOCK: "a socket",
 }
 _REFUSED_TAGS = ("binary", "set", "omap", "pairs")
+_FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_text(file: Path) -> str:
@@ -78,14 +80,15 @@ def _decode(file: Path, raw: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse(file: Path, text: str) -> tuple[yaml.Node | None, Any]:
-    """The document's node tree (for positions) and its data, or one ChecklistError line."""
-    loader = _BoundedLoader(text)
+def check_bounds(file: Path, text: str) -> None:
+    """Refuse, in one ChecklistError line, a document the loader must not walk: too deep, too
+    large once its aliases are followed, an alias cycle, a value that is not printable text, a
+    tag for non-text data. One pass over libyaml's events, before anything is composed."""
     try:
-        node = loader.get_single_node()
-        if node is not None:
-            _expanded_size(node, {}, 0)
-        data = loader.construct_document(node) if node is not None else None
+        try:
+            _scan(_FastLoader(text))
+        except yaml.YAMLError:
+            _scan(yaml.SafeLoader(text))  # the pure-Python parser's messages are the clearer
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         spot = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
@@ -95,71 +98,107 @@ def parse(file: Path, text: str) -> tuple[yaml.Node | None, Any]:
         raise ChecklistError(f"{file}:{mark.line + 1}:{mark.column + 1}: {refused}") from None
     except yaml.YAMLError as error:
         raise ChecklistError(f"{file}: not valid YAML: {error}") from None
-    finally:
-        loader.dispose()
-    return node, data
 
 
 class _Refused(Exception):
-    def __init__(self, mark: yaml.Mark, message: str) -> None:
+    def __init__(self, mark: Any, message: str) -> None:  # libyaml's Mark or PyYAML's
         super().__init__(message)
         self.mark = mark
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader that counts nesting as it composes and checks every scalar."""
+@dataclass
+class _Open:
+    """A collection whose end event has not come yet."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise _Refused(mark, f"nested deeper than {MAX_DEPTH} levels")
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
-            found = _NOT_PRINTABLE.search(node.value)
-            if found:
-                raise _Refused(node.start_mark, f"{_character(found.group())} in a value")
-        return node
+    mark: Any
+    anchor: str | None
+    size: int = 1  # its nodes so far, itself included, aliases followed
+    below: int = 0  # the height of its tallest item so far
 
 
-def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    raise _Refused(node.start_mark, f"{node.tag.rsplit(':', 1)[-1]} values are not checklist text")
+@dataclass(frozen=True)
+class _Anchored:
+    size: int
+    height: int
 
 
-for _tag in _REFUSED_TAGS:
-    _BoundedLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+def _scan(loader: yaml.SafeLoader) -> None:
+    try:
+        bounds = _Bounds()
+        while loader.check_event():
+            bounds.see(loader.get_event())  # type: ignore[no-untyped-call]
+    finally:
+        loader.dispose()
 
 
-def _expanded_size(node: yaml.Node, sizes: dict[int, int], depth: int) -> int:
-    """How many nodes the document holds once its aliases are followed; refuses beyond the
-    bounds, and refuses an alias inside its own anchor (a cycle)."""
-    known = sizes.get(id(node))
-    if known == -1:
-        raise _Refused(node.start_mark, "an alias refers to the collection it is in")
-    if known is not None:
-        return known
-    if depth > MAX_DEPTH:
-        raise _Refused(node.start_mark, f"nested deeper than {MAX_DEPTH} levels, aliases followed")
-    sizes[id(node)] = -1
-    size = 1
-    if isinstance(node, yaml.SequenceNode):
-        size += sum(_expanded_size(item, sizes, depth + 1) for item in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            size += _expanded_size(key, sizes, depth + 1) + _expanded_size(value, sizes, depth + 1)
-    if size > MAX_NODES:
-        raise _Refused(
-            node.start_mark, f"aliases expand past {MAX_NODES:,} nodes; a checklist is smaller"
-        )
-    sizes[id(node)] = size
-    return size
+class _Bounds:
+    """The open collections and the anchors of one scan, each node's size and height known
+    when it ends: O(events), however far its aliases would expand."""
+
+    def __init__(self) -> None:
+        self.open: list[_Open] = []
+        self.anchors: dict[str, _Anchored | _Open] = {}  # an _Open one is a cycle if aliased
+
+    def see(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.anchors.clear()
+        elif isinstance(event, yaml.CollectionEndEvent):
+            self.close(self.open.pop())
+        elif isinstance(event, yaml.NodeEvent):
+            if len(self.open) >= MAX_DEPTH:
+                raise _Refused(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+            self.node(event)
+
+    def node(self, event: yaml.NodeEvent) -> None:
+        if isinstance(event, yaml.AliasEvent):
+            self.follow(event)
+            return
+        _refuse_tag(event)
+        if isinstance(event, yaml.CollectionStartEvent):
+            self.open.append(_Open(event.start_mark, event.anchor))
+            if event.anchor:
+                self.anchors[event.anchor] = self.open[-1]
+            return
+        found = _NOT_PRINTABLE.search(getattr(event, "value", ""))
+        if found:
+            raise _Refused(event.start_mark, f"{_character(found.group())} in a value")
+        if event.anchor:
+            self.anchors[event.anchor] = _Anchored(1, 1)
+        self.add(_Anchored(1, 1))
+
+    def close(self, done: _Open) -> None:
+        if done.size > MAX_NODES:
+            raise _Refused(
+                done.mark, f"aliases expand past {MAX_NODES:,} nodes; a checklist is smaller"
+            )
+        whole = _Anchored(done.size, done.below + 1)
+        if done.anchor:
+            self.anchors[done.anchor] = whole
+        self.add(whole)
+
+    def follow(self, alias: yaml.AliasEvent) -> None:
+        target = self.anchors.get(alias.anchor or "")
+        if isinstance(target, _Open):
+            raise _Refused(target.mark, "an alias refers to the collection it is in")
+        if target is None:
+            return  # an undefined alias: the composer words that one
+        if len(self.open) + target.height > MAX_DEPTH:
+            raise _Refused(
+                alias.start_mark, f"nested deeper than {MAX_DEPTH} levels, aliases followed"
+            )
+        self.add(target)
+
+    def add(self, node: _Anchored) -> None:
+        if self.open:
+            parent = self.open[-1]
+            parent.size += node.size
+            parent.below = max(parent.below, node.height)
+
+
+def _refuse_tag(event: yaml.NodeEvent) -> None:
+    tag = getattr(event, "tag", None) or ""
+    if tag.removeprefix("tag:yaml.org,2002:") in _REFUSED_TAGS and tag.startswith("tag:yaml"):
+        raise _Refused(event.start_mark, f"{tag.rsplit(':', 1)[-1]} values are not checklist text")
 
 
 def _character(found: str) -> str:

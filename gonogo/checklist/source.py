@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from gonogo.checklist.reading import parse, read_text
+from gonogo.checklist.reading import check_bounds, read_text
 from gonogo.errors import ChecklistError
 from gonogo.positioned_yaml import KeyPath, Position, dotted, parse_document
 
@@ -49,7 +49,7 @@ class Source:
 def read_source(file: Path) -> Source:
     """Read within bounds (see gonogo.checklist.reading): one ChecklistError line otherwise."""
     text = read_text(file)
-    parse(file, text)  # the bounds (depth, aliases, characters, tags), before any walk
+    check_bounds(file, text)  # depth, aliases, characters, tags: before anything is composed
     try:
         document = parse_document(text)
     except yaml.MarkedYAMLError as error:

@@ -1,9 +1,9 @@
 """Prometheus through prometheus-api-client: PromQL answers as numbers, trouble in plain words.
 
 The one Prometheus client. prometheus-api-client's requests go through gonogo's bounded HTTP
-client (`_BoundedSession`), so they keep the whole-request deadline and the body cap of every
-other exchange; the API paths the library has no method for (rules, alerts, configuration,
-reload) use the same client directly.
+client (`BoundedSession`, in prometheus_session.py), so they keep the whole-request deadline and
+the body cap of every other exchange; the API paths the library has no method for (rules,
+alerts, configuration, reload) use the same client directly.
 
 An unreachable Prometheus is a TargetError; a query Prometheus rejects (a PromQL syntax error)
 is a ChecklistError, since the checklist wrote it. Values come back as floats, one per series.
@@ -15,16 +15,19 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
-
-import requests
-from prometheus_api_client import PrometheusConnect
-from prometheus_api_client.exceptions import PrometheusApiClientException
+from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
 from gonogo.clients.http import HttpTarget, Reply
 from gonogo.errors import ChecklistError, TargetError
+from gonogo.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import requests
+    from prometheus_api_client import exceptions as api_errors
+else:  # requests and the client cost ~0.2 s of CPU: only for a run that asks Prometheus
+    requests = lazy_module("requests")
+    api_errors = lazy_module("prometheus_api_client.exceptions")
 
 TIMEOUT_S = 5.0
 
@@ -35,49 +38,16 @@ class Sample:
     value: float
 
 
-class _BoundedSession(requests.Session):
-    """The requests.Session prometheus-api-client talks to, sending through an HttpTarget:
-    one deadline for the whole exchange, one body cap, no retries (every wait is the
-    caller's, bounded by its own poll)."""
-
-    def __init__(self, target: HttpTarget) -> None:
-        super().__init__()
-        self._target = target
-
-    def request(  # type: ignore[override]
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        **_ignored: Any,
-    ) -> requests.Response:
-        path = url.removeprefix(self._target.base_url)
-        if params:
-            path += "?" + urlencode(params)
-        reply = self._target.request(method, path, headers=headers, auth=False, timeout_s=timeout)
-        if reply.status is None:
-            failed = (
-                requests.Timeout
-                if "deadline" in (reply.problem or "")
-                else requests.ConnectionError
-            )
-            raise failed(reply.problem)
-        response = requests.Response()
-        response.status_code = reply.status
-        response._content = reply.text.encode()
-        response.encoding = "utf-8"
-        response.url = url
-        return response
-
-
 class PrometheusClient:
     def __init__(self, url: str, timeout_s: float = TIMEOUT_S) -> None:
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
         self._http = HttpTarget("Prometheus", self.url, timeout_s=timeout_s)
-        self._api = PrometheusConnect(self.url, session=_BoundedSession(self._http))
+        from prometheus_api_client import PrometheusConnect
+
+        from gonogo.clients.prometheus_session import BoundedSession
+
+        self._api = PrometheusConnect(self.url, session=BoundedSession(self._http))
 
     @classmethod
     def for_target(cls, target: Target, env: Mapping[str, str]) -> PrometheusClient:
@@ -91,11 +61,9 @@ class PrometheusClient:
 
     def query(self, promql: str) -> list[Sample]:
         """The instant value of `promql`: one Sample per series (a scalar is one Sample)."""
-        from prometheus_api_client.exceptions import PrometheusApiClientException
-
         try:
             result = self._api.custom_query(promql, timeout=self.timeout_s)
-        except PrometheusApiClientException as refused:
+        except api_errors.PrometheusApiClientException as refused:
             raise ChecklistError(
                 f"Prometheus rejected the query {promql!r}: {_reason(refused)}"
             ) from None
@@ -125,7 +93,7 @@ class PrometheusClient:
     def targets(self) -> list[dict[str, Any]]:
         try:
             data = self._api.get_targets(state="active")
-        except PrometheusApiClientException as error:
+        except api_errors.PrometheusApiClientException as error:
             raise TargetError(f"Prometheus at {self.url}: {error}") from None
         except requests.RequestException as error:
             raise self._unreachable("GET /api/v1/targets", error) from None
@@ -176,7 +144,7 @@ def _json(reply: Reply) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
-def _reason(error: PrometheusApiClientException) -> str:
+def _reason(error: api_errors.PrometheusApiClientException) -> str:
     """Prometheus's own words ("parse error: ..."), out of the client's message, which quotes
     the body as a bytes literal."""
     found = re.search(r'"error":"(.*)"\}', str(error))

@@ -63,3 +63,35 @@ def test_each_module_of_the_mechanism_imports_alone() -> None:
         check=False,
     )
     assert done.stdout.strip() == "FAILED", done.stderr[-4000:]
+
+
+# What a check that talks to a target, draws or sends load needs, and `gonogo validate` does not:
+# each costs 0.1 to 1 s of CPU per process (scipy alone ~1 s), paid by every pre-deploy gate.
+HEAVY = ("scipy", "numpy", "matplotlib", "requests", "prometheus_api_client", "redis", "locust")
+HEAVY += ("testinfra", "allure_commons", "cryptography", "httpx")
+
+VALIDATE_AND_LIST = """
+import sys
+from gonogo.cli import main
+try:
+    main(["validate", "--checklist", "checklist.yaml"])
+except SystemExit as done:
+    assert not done.code, done.code
+print(*sorted({name.split(".")[0] for name in sys.modules}))
+"""
+
+
+def test_validate_loads_no_client_library() -> None:
+    """Every suite registers its kinds at start: their libraries wait for the check that uses
+    them (gonogo.lazy, or an import inside the function)."""
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATE_AND_LIST],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    loaded = set(done.stdout.splitlines()[-1].split()) & set(HEAVY)  # its last line
+    assert not loaded, f"gonogo validate imported {sorted(loaded)}"
