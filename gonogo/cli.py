@@ -51,9 +51,11 @@ NO_TESTS_RAN = 5  # pytest's code
 STAGES = [stage.value for stage in Stage]
 SANDBOX_CHECKLIST = "checklist.yaml"
 # pytest plugins installed beside gonogo that a checklist run never uses: anyio's and testinfra's
-# (gonogo calls testinfra as a library) load ~60 modules, and the unraisable-exception plugin
-# collects garbage harder at exit (~0.3 s); a run of gonogo's own tests keeps them all.
-UNUSED_PLUGINS = ("-p", "no:anyio", "-p", "no:testinfra", "-p", "no:unraisableexception")
+# (gonogo calls testinfra as a library) load ~60 modules, hypothesis's ~0.7 s of CPU (a dev
+# install has it), and the unraisable-exception plugin collects garbage harder at exit (~0.3 s);
+# a run of gonogo's own tests keeps them all. Blocked by their entry points' names.
+_UNUSED = ("anyio", "pytest11.testinfra", "unraisableexception", "hypothesispytest", "random_order")
+UNUSED_PLUGINS = tuple(arg for name in _UNUSED for arg in ("-p", f"no:{name}"))
 
 
 @functools.cache

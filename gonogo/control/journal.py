@@ -43,7 +43,8 @@ class JournalError(GonogoError):
 class UndoSpec(BaseModel):
     """What puts one action back; a subclass per kind, `kind: Literal["name"] = "name"`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built when a drill first records or replays one, not by every process that imports it.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: str
 
@@ -117,7 +118,7 @@ class RestoreFileUndo(UndoSpec):
 class JournalEntry(BaseModel):
     """One recorded action: what it touched, what it did, and how to undo it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str
     target: str  # what was changed, e.g. "sandbox/alpha"
@@ -176,7 +177,7 @@ class JournalBusy(GonogoError):
 
 
 class _Document(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     version: Literal[1] = 1
     owner: Owner | None = None
