@@ -59,7 +59,12 @@ KIND_CASES = {
     "auth": "{id: auth, kind: auth}",
     "fallback": "{id: fallback, kind: fallback, model: chat}",
     "cache": "{id: cache, kind: cache, model: chat}",
-    "rate_limit": "{id: rate_limit, kind: rate_limit, model: chat, limit: 2, max_requests: 4}",
+    # A window of seconds, not LiteLLM's minute: a null target has no limit to count, and the
+    # check waits out a whole window when the answer states no room.
+    "rate_limit": (
+        "{id: rate_limit, kind: rate_limit, model: chat, limit: 2, max_requests: 4, window_s: 2,"
+        " aligned: false}"
+    ),
     "monitoring": "{id: monitoring, kind: monitoring, jobs: [gateway], rules: [ProviderDown]}",
     "prometheus": (
         "{id: prometheus, kind: prometheus, name: error rate,"
