@@ -90,10 +90,10 @@ def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None
     try:
         for prompt in prompts:  # warm-up: each first answer fills the cache
             _ask(spec, ctx, prompt, tally, warm_up=True)
-        called_before = _provider_calls(spec, ctx)
+        called_before = _provider_calls(spec, ctx, nonce)
         for prompt in prompts * spec.repeats:
             _ask(spec, ctx, prompt, tally, warm_up=False)
-        called = _provider_calls(spec, ctx)
+        called = _provider_calls(spec, ctx, nonce)
         _judge(spec, ctx, tally, redis, None if called is None else called - (called_before or 0))
     finally:
         _remove(redis, tally.keys)
@@ -203,9 +203,10 @@ def _keys_in_redis(ctx: CheckContext, tally: Tally, redis: RedisClient, proven: 
     return f"{len(tally.keys) - stored} of the {len(tally.keys)} keys it named are not in Redis"
 
 
-def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
-    """Requests the group's provider received, when it is one of gonogo's fakes (GET
-    /admin/stats counts them); None when there is no such counter to read."""
+def _provider_calls(spec: CacheCheck, ctx: CheckContext, nonce: str) -> float | None:
+    """Requests of this check (their prompts hold `nonce`) the group's provider received, when
+    it is one of gonogo's fakes (GET /admin/stats counts them, whatever other checks send it
+    meanwhile); None when there is no such counter to read."""
     group = ctx.checklist.model_group(spec.model)
     provider = ctx.checklist.provider(group.provider) if group and group.provider else None
     fake = provider is not None and provider.control is not None and provider.control.kind in FAKES
@@ -213,8 +214,8 @@ def _provider_calls(spec: CacheCheck, ctx: CheckContext) -> float | None:
         return None
     fake_provider = HttpTarget(provider.name, provider.base_url, timeout_s=ctx.timeout(spec))
     try:
-        stats = fake_provider.request("GET", "/admin/stats", auth=False)
-        return float(json.loads(stats.text)["requests"]) if stats.status == 200 else None
+        stats = fake_provider.request("GET", f"/admin/stats?containing={nonce}", auth=False)
+        return float(json.loads(stats.text)["containing"]) if stats.status == 200 else None
     except (TargetError, ValueError, KeyError, TypeError):
         return None  # no counter to read: the gateway's word alone
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter as Tally
+from collections import deque
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -44,15 +45,24 @@ class Metrics:
         self.duration.labels(self.name, flag).observe(seconds)
 
 
+RECENT_BODIES = 2000
+
+
 @dataclass
 class Stats:
     """Chat completion requests received, by outcome; reset only by POST /admin/stats/reset,
     so that a check can prove a provider was (not) called while faults come and go."""
 
     by_status: Tally[str] = field(default_factory=Tally)
+    # The latest request bodies, so that a check counts its own requests (by a nonce in its
+    # prompts) while other checks send to the same provider.
+    bodies: deque[bytes] = field(default_factory=lambda: deque(maxlen=RECENT_BODIES))
 
-    def as_json(self) -> dict[str, object]:
-        return {"requests": sum(self.by_status.values()), "by_status": dict(self.by_status)}
+    def as_json(self, containing: str | None = None) -> dict[str, object]:
+        counts: dict[str, object] = {"requests": sum(self.by_status.values())}
+        if containing:
+            counts["containing"] = sum(containing.encode() in body for body in self.bodies)
+        return {**counts, "by_status": dict(self.by_status)}
 
 
 @dataclass

@@ -89,8 +89,8 @@ def _admin_routes(provider: Provider) -> list[Route]:
         provider.set_faults(Faults())
         return JSONResponse(provider.faults.model_dump())
 
-    async def get_stats(_: Request) -> Response:
-        return JSONResponse(provider.stats.as_json())
+    async def get_stats(request: Request) -> Response:
+        return JSONResponse(provider.stats.as_json(request.query_params.get("containing")))
 
     async def reset_stats(_: Request) -> Response:
         provider.stats = Stats()
