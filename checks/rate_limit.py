@@ -191,8 +191,10 @@ def _header_int(reply: Reply, name: str) -> int | None:
 
 
 def _wait_for_room(spec: RateLimitCheck) -> None:
-    """An aligned window about to end would split the burst in two: wait for the next."""
-    if spec.aligned and spec.window_s - time.time() % spec.window_s < ROOM_NEEDED_S:
+    """An aligned window about to end would split the burst in two: wait for the next. A
+    window of a few seconds needs a quarter of it (every window of 3 s or less had too little)."""
+    room = min(ROOM_NEEDED_S, spec.window_s / 4)
+    if spec.aligned and spec.window_s - time.time() % spec.window_s < room:
         _wait_for_next_window(spec)
 
 

@@ -16,6 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 FORK_EACH = """
 import os, sys, traceback, importlib
+# Libraries, not gonogo: loaded once here so that each child pays only for gonogo's own modules.
+import click, httpx, psutil, pydantic, rich.console, yaml
 failed = []
 children = {}
 for name in sys.argv[1:]:
