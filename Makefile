@@ -113,10 +113,9 @@ ifndef TEST_SEED
 TEST_SEED := $(shell echo $$RANDOM)
 endif
 TEST_ORDER = --random-order --random-order-seed=$(TEST_SEED)
-# xdist workers: TEST_WORKERS=2 spreads `make test` too; the tests on the shared sandbox stay
-# together on one worker, in order (tests/conftest.py groups them). Not yet the default there:
-# the sandbox's timings have been proven in one process only.
-TEST_WORKERS ?=
+# xdist workers, one per core: each integration module stays whole on one worker, and each
+# worker has a sandbox of its own (tests/conftest.py groups them). TEST_WORKERS= runs serially.
+TEST_WORKERS ?= 2
 FAST_WORKERS ?= 2
 workers = $(if $(1),-n $(1) --dist loadgroup)
 

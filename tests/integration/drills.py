@@ -70,14 +70,29 @@ def gonogo_env(home: Path) -> dict[str, str]:
 def start_drill(home: Path, *pytest_args: str, stage: str = "chaos") -> subprocess.Popen[str]:
     """`gonogo run --stage STAGE ARGS` (no HTML report) in its own process, output kept."""
     command = [sys.executable, "-m", "gonogo", *run_args(("run", "--stage", stage, *pytest_args))]
-    return subprocess.Popen(
-        command,
-        cwd=REPO,
-        env=gonogo_env(home),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    with ctrl_c_heard():
+        return subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=gonogo_env(home),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+
+@contextmanager
+def ctrl_c_heard() -> Iterator[None]:
+    """Children started inside hear SIGINT as from a terminal. An xdist worker ignores it, and
+    an ignored signal stays ignored across exec (a handler does not): the drill would never
+    hear the Ctrl-C a test sends it."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager
