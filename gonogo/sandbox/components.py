@@ -273,6 +273,10 @@ def litellm_env(secrets_: Secrets) -> dict[str, str]:
         # Retry back-off sized for fakes answering in milliseconds (defaults: 0.5 s and 0.75 s).
         "INITIAL_RETRY_DELAY": "0.1",
         "JITTER": "0.1",
+        # How long LiteLLM keeps its cache out of a Redis that failed (its circuit breaker;
+        # default 60 s): the Redis drill measures it whatever it is, a sandbox need not wait
+        # a minute for it.
+        "REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT": "15",
     }
 
 

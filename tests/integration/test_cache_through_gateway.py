@@ -44,7 +44,7 @@ def check(
             admin.config_set("requirepass", password or "")
     verdict = json.loads((Path(results) / "verdict.json").read_text())
     yield verdict["checks"][0]
-    # LiteLLM's circuit breaker keeps its cache out of Redis for about a minute more.
+    # LiteLLM's circuit breaker keeps its cache out of Redis while its breaker is open.
     assert poll(sandbox.cache_in_redis, timeout_s=150, interval_s=2)
 
 

@@ -54,7 +54,8 @@ def chaos_stage(sandbox: RunningSandbox) -> Iterator[StageRun]:
     run = gonogo("run", "--stage", "chaos", home=sandbox.home, timeout=600)
     sandbox.redis_restarted()  # drill-redis-down
     output = run.stdout + run.stderr
-    # LiteLLM keeps its cache out of the restarted Redis ~60 s: no later test may inherit that.
+    # LiteLLM keeps its cache out of the restarted Redis while its breaker is open: no later test
+    # may inherit that.
     assert poll(sandbox.cache_in_redis, timeout_s=150, interval_s=2), output
     verdict = verdict_of(run.stdout)
     assert verdict is not None, output

@@ -197,7 +197,8 @@ def test_redis_stopped_makes_the_postdeploy_stage_no_go_naming_the_cache_check(
 ) -> None:
     with stopped(healthy, "redis"):
         output, checks = run_stage(tmp_path, "-k", NOT_WINDOWED)
-    # LiteLLM keeps its cache out of the restarted Redis ~60 s: no later test may inherit that.
+    # LiteLLM keeps its cache out of the restarted Redis while its breaker is open: no later test
+    # may inherit that.
     assert poll(healthy.cache_in_redis, timeout_s=150, interval_s=2)
     assert decision(output).startswith("NO-GO")
     assert "cache-served" in failed(checks)

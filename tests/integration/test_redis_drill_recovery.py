@@ -1,7 +1,7 @@
 """A drill's steady state covers what it breaks: after `drill-redis-down`, LiteLLM keeps its
-cache out of the restarted Redis for about a minute (its circuit breaker). The drill measures
-the time until the gateway's answers are cached in Redis again, against its bound, and a
-post-deploy run right after it finds the cache whole.
+cache out of the restarted Redis while its circuit breaker is open (15 s in the sandbox). The
+drill measures the time until the gateway's answers are cached in Redis again, against its
+bound, and a post-deploy run right after it finds the cache whole.
 
 Each drill runs once, in the module's fixture; the tests assert on what it left.
 """
