@@ -113,18 +113,21 @@ ifndef TEST_SEED
 TEST_SEED := $(shell echo $$RANDOM)
 endif
 TEST_ORDER = --random-order --random-order-seed=$(TEST_SEED)
-# xdist workers, one per core: each integration module stays whole on one worker, and each
-# worker has a sandbox of its own (tests/conftest.py groups them). TEST_WORKERS= runs serially.
+# xdist workers, one per core. `make test` keeps each test file whole on one worker (its
+# module-scoped drill, server or sandbox is made once) and each worker has a sandbox of its own
+# (the `sandbox` fixture is per session, a worker is a session); TEST_WORKERS= runs serially.
+# Not --dist loadgroup: under pytest 9 it groups nothing (xdist 3.8 sets item._nodeid, which
+# pytest 9 no longer reads). `make test-fast` spreads test by test.
 TEST_WORKERS ?= 2
 FAST_WORKERS ?= 2
-workers = $(if $(1),-n $(1) --dist loadgroup)
+workers = $(if $(1),-n $(1) --dist $(2))
 
 test: setup sandbox-deps test-deps
 	@echo "test order seed: $(TEST_SEED) (make test TEST_SEED=$(TEST_SEED) replays it)"
-	$(VENV)/bin/pytest tests $(TEST_ORDER) $(call workers,$(TEST_WORKERS))
+	$(VENV)/bin/pytest tests $(TEST_ORDER) $(call workers,$(TEST_WORKERS),loadfile)
 
 test-fast: setup
-	$(VENV)/bin/pytest tests -m "not integration" $(TEST_ORDER) $(call workers,$(FAST_WORKERS))
+	$(VENV)/bin/pytest tests -m "not integration" $(TEST_ORDER) $(call workers,$(FAST_WORKERS),load)
 
 lint: setup
 	$(VENV)/bin/ruff check .

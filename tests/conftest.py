@@ -119,18 +119,11 @@ def fake_provider(_fake_provider_pool: _FakeProviderPool) -> Iterator[StartFakeP
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test on the sandbox or in tests/integration is an integration test even if its module
-    forgot to say so (make test-fast leaves them out by that mark). Under `pytest -n N --dist
-    loadgroup`: each integration module runs whole on one worker (its module-scoped drill, server
-    or sandbox is made once) and each worker has a sandbox of its own (the `sandbox` fixture is
-    per session, and a worker is a session): two modules that break a sandbox on purpose never
-    break the same one. The rest spread out."""
-    grouped = config.pluginmanager.hasplugin("xdist")
+    forgot to say so (make test-fast leaves them out by that mark)."""
     for item in items:
-        on_sandbox = "sandbox" in item.fixturenames
+        on_sandbox = "sandbox" in getattr(item, "fixturenames", ())
         in_integration = item.path.parent.name == "integration"
         if (on_sandbox or in_integration) and not item.get_closest_marker("integration"):
             item.add_marker(pytest.mark.integration)
-        if grouped and item.get_closest_marker("integration"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else ""))
