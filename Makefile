@@ -14,7 +14,7 @@ GONOGO := $(VENV)/bin/gonogo
 DEBIAN_PACKAGES := redis-server prometheus prometheus-alertmanager wrk
 # The Allure command line (Allure 2, Java) from npm, under a project-local prefix; reports/
 # finds it there. Analytics are turned off where it runs (ALLURE_NO_ANALYTICS=true).
-SOURCES := gonogo checks load chaos rollback reports
+SOURCES := gonogo checks load chaos rollback reports canary
 ALLURE := .allure/node_modules/.bin/allure
 ALLURE_PACKAGE := allure-commandline@2.46
 SIGNOFF_KEY = $${GONOGO_HOME:-.gonogo}/keys/signoff.key
