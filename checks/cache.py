@@ -30,6 +30,7 @@ from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, TargetError
 from gonogo.lazy import lazy_module
 from gonogo.registry import check_kind
+from gonogo.waiting import poll
 
 from .gateway import GatewayRequest
 
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # redis-py costs ~0.3 s to import: only checks that use it pa
 CACHE_KEY_HEADER = "x-litellm-cache-key"
 CACHE_PING_PATH = "/cache/ping"  # LiteLLM: pings and writes its cache, as the gateway
 FAKES = ("sandbox", "admin")  # provider controls that only gonogo's fake providers have
+KEYS_LAND_WITHIN_S = 2.0  # the gateway has answered: its cache write is under way
 
 
 class CacheCheck(GatewayRequest):
@@ -192,8 +194,15 @@ def _keys_in_redis(ctx: CheckContext, tally: Tally, redis: RedisClient, proven: 
         if not proven:
             ctx.measure(f"cache keys in Redis (the gateway names none: {CACHE_KEY_HEADER})", None)
         return None
-    try:
-        stored = int(str(redis.ask("look up the check's cache keys", "EXISTS", *tally.keys)))
+    found: list[int] = []
+
+    def all_stored() -> bool:
+        found.append(int(str(redis.ask("look up the check's cache keys", "EXISTS", *tally.keys))))
+        return found[-1] >= len(tally.keys)
+
+    try:  # LiteLLM writes to Redis after answering, from a background task: a moment to land
+        poll(all_stored, timeout_s=KEYS_LAND_WITHIN_S, interval_s=0.1)
+        stored = found[-1]
     except (TargetError, ValueError) as error:  # gonogo's login, not the gateway's
         ctx.measure(f"cache keys found in Redis (gonogo could not read it: {error})", None)
         return None
