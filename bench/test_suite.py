@@ -6,7 +6,7 @@
 By default the two with goals: suite (everything, as `make test`: under 6 min) and fast (no
 sandbox, as `make test-fast`: under 60 s). The others, for finding where the time goes:
 integration (the real sandbox, the examples' Prometheus) and packaging (the wheel in a fresh
-venv). Each tier is one pytest process, on 2 xdist workers as the Makefile runs them; the
+venv). Each tier is one pytest process, on xdist workers as the Makefile runs them; the
 figures are its wall time, its counts and its slowest tests. The installs of `make test`
 (idempotent) are not timed. On a shared machine the figures are noisy: the load is printed
 beside them. Not a test.
@@ -32,7 +32,7 @@ TIERS = {
     "packaging": ["tests/packaging"],
 }
 GOALS_S = {"fast": 60.0, "suite": 360.0}
-WORKERS = 2  # the Makefile's TEST_WORKERS and FAST_WORKERS
+WORKERS = {"fast": 4}  # the Makefile's FAST_WORKERS; TEST_WORKERS (2) for the others
 SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
 
 
@@ -46,6 +46,7 @@ class Tier:
 
 
 def run_tier(name: str, seed: int, workers: int, extra: list[str]) -> Tier:
+    workers = workers or WORKERS.get(name, 2)
     command = [sys.executable, "-m", "pytest", *TIERS[name], "-q"]
     command += ["--random-order", f"--random-order-seed={seed}", "--durations=5", *extra]
     if workers > 1:  # as `make test` (a file whole on one worker) and `make test-fast`
@@ -63,12 +64,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", choices=[*TIERS, "goals"], default="goals")
     parser.add_argument("--seed", type=int, default=random.randrange(100_000))
-    parser.add_argument("--workers", type=int, default=WORKERS, help="xdist workers (1: none)")
+    parser.add_argument("--workers", type=int, default=0, help="xdist workers (0: the Makefile's)")
     parser.add_argument("pytest_args", nargs="*")
     options = parser.parse_args()
     names = ["suite", "fast"] if options.tier == "goals" else [options.tier]
     load = f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
-    print(f"seed {options.seed}, xdist workers: {options.workers}; load before: {load}")
+    workers = options.workers or f"{WORKERS['fast']} for fast, 2 for the others"
+    print(f"seed {options.seed}, xdist workers: {workers}; load before: {load}")
     tiers = [run_tier(n, options.seed, options.workers, options.pytest_args) for n in names]
     for tier in tiers:
         print(f"{tier.name:12} {tier.wall_s:7.1f} s wall  {tier.counts}  (exit {tier.code})")
