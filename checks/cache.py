@@ -83,7 +83,8 @@ def repeated_requests_hit_the_cache(spec: CacheCheck, ctx: CheckContext) -> None
     __tracebackhide__ = True
     nonce = uuid.uuid4().hex[:12]
     prompts = [
-        f"gonogo cache probe {nonce} #{n}: reply with one word." for n in range(spec.prompts)
+        f"gonogo cache probe gonogo-tag:{nonce} #{n}: reply with one word."
+        for n in range(spec.prompts)
     ]
     from gonogo.clients.redis import RedisClient
 
@@ -194,28 +195,28 @@ def _keys_in_redis(ctx: CheckContext, tally: Tally, redis: RedisClient, proven: 
         if not proven:
             ctx.measure(f"cache keys in Redis (the gateway names none: {CACHE_KEY_HEADER})", None)
         return None
-    found: list[int] = []
-
-    def all_stored() -> bool:
-        found.append(int(str(redis.ask("look up the check's cache keys", "EXISTS", *tally.keys))))
-        return found[-1] >= len(tally.keys)
-
+    wanted = len(tally.keys)
     try:  # LiteLLM writes to Redis after answering, from a background task: a moment to land
-        poll(all_stored, timeout_s=KEYS_LAND_WITHIN_S, interval_s=0.1)
-        stored = found[-1]
+        found = poll(lambda: n if (n := _stored(redis, tally.keys)) >= wanted else None,
+                     timeout_s=KEYS_LAND_WITHIN_S, interval_s=0.1)  # fmt: skip
+        stored = found or _stored(redis, tally.keys)
     except (TargetError, ValueError) as error:  # gonogo's login, not the gateway's
         ctx.measure(f"cache keys found in Redis (gonogo could not read it: {error})", None)
         return None
-    ctx.measure("cache keys found in Redis", stored, at_least=len(tally.keys))
-    if stored >= len(tally.keys):
+    ctx.measure("cache keys found in Redis", stored, at_least=wanted)
+    if stored >= wanted:
         return None
-    return f"{len(tally.keys) - stored} of the {len(tally.keys)} keys it named are not in Redis"
+    return f"{wanted - stored} of the {wanted} keys it named are not in Redis"
+
+
+def _stored(redis: RedisClient, keys: set[str]) -> int:
+    return int(str(redis.ask("look up the check's cache keys", "EXISTS", *keys)))
 
 
 def _provider_calls(spec: CacheCheck, ctx: CheckContext, nonce: str) -> float | None:
-    """Requests of this check (their prompts hold `nonce`) the group's provider received, when
-    it is one of gonogo's fakes (GET /admin/stats counts them, whatever other checks send it
-    meanwhile); None when there is no such counter to read."""
+    """Requests of this check (their prompts hold `gonogo-tag:<nonce>`) the group's provider
+    received, when it is one of gonogo's fakes (GET /admin/stats counts them by tag, whatever
+    other checks send it meanwhile); None when there is no such counter to read."""
     group = ctx.checklist.model_group(spec.model)
     provider = ctx.checklist.provider(group.provider) if group and group.provider else None
     fake = provider is not None and provider.control is not None and provider.control.kind in FAKES
@@ -223,8 +224,8 @@ def _provider_calls(spec: CacheCheck, ctx: CheckContext, nonce: str) -> float | 
         return None
     fake_provider = HttpTarget(provider.name, provider.base_url, timeout_s=ctx.timeout(spec))
     try:
-        stats = fake_provider.request("GET", f"/admin/stats?containing={nonce}", auth=False)
-        return float(json.loads(stats.text)["containing"]) if stats.status == 200 else None
+        stats = fake_provider.request("GET", f"/admin/stats?tag={nonce}", auth=False)
+        return float(json.loads(stats.text)["tagged"]) if stats.status == 200 else None
     except (TargetError, ValueError, KeyError, TypeError):
         return None  # no counter to read: the gateway's word alone
     finally:

@@ -263,15 +263,14 @@ def test_stats_count_completion_requests_by_status(
     assert alpha.stats() == {"requests": 3, "by_status": {"200": 2, "401": 1}}
 
 
-def test_stats_count_the_requests_whose_body_holds_a_text(
-    alpha: FakeProvider, client: httpx.Client
-) -> None:
-    """A check counts its own requests (a nonce in its prompts) while others share the provider."""
-    tagged = {**ASK, "messages": [{"role": "user", "content": "probe 5f3a9c: one word"}]}
+def test_stats_count_the_requests_of_a_tag(alpha: FakeProvider, client: httpx.Client) -> None:
+    """A check counts its own requests (a tag in its prompts) while others share the provider."""
+    tagged = {**ASK, "messages": [{"role": "user", "content": "probe gonogo-tag:5f3a9c01 hi"}]}
     for body in (tagged, ASK, tagged):
         client.post("/v1/chat/completions", json=body, headers=KEY)
-    counts = client.get("/admin/stats", params={"containing": "5f3a9c"}).json()
-    assert counts == {"requests": 3, "containing": 2, "by_status": {"200": 3}}
+    counts = client.get("/admin/stats", params={"tag": "5f3a9c01"}).json()
+    assert counts == {"requests": 3, "tagged": 2, "by_status": {"200": 3}}
+    assert client.get("/admin/stats", params={"tag": "0badc0de"}).json()["tagged"] == 0
 
 
 def test_stats_survive_a_fault_reset_and_have_their_own(

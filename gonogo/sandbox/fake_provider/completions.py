@@ -89,7 +89,7 @@ class Completions:
 
     async def _accept(self, scope: Scope, receive: Receive) -> ChatRequest:
         raw = await _read_body(receive)
-        self.provider.stats.bodies.append(raw)
+        self.provider.stats.count_tags(raw)
         wire.check_required_headers(scope["headers"], self.provider.required_headers)
         wire.check_bearer(scope["headers"])
         wire.check_forced_failure(scope["headers"], self.provider.name)

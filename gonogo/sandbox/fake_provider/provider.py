@@ -4,8 +4,8 @@ Prometheus series. Only the provider's event loop touches it."""
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter as Tally
-from collections import deque
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -45,7 +45,9 @@ class Metrics:
         self.duration.labels(self.name, flag).observe(seconds)
 
 
-RECENT_BODIES = 2000
+# A check marks its prompts `gonogo-tag:<hex>` to count its own requests to a provider that
+# other checks use at the same time (the cache check proves its repeats never reached it).
+TAG = re.compile(rb"gonogo-tag:([0-9a-f]{8,32})")
 
 
 @dataclass
@@ -54,14 +56,16 @@ class Stats:
     so that a check can prove a provider was (not) called while faults come and go."""
 
     by_status: Tally[str] = field(default_factory=Tally)
-    # The latest request bodies, so that a check counts its own requests (by a nonce in its
-    # prompts) while other checks send to the same provider.
-    bodies: deque[bytes] = field(default_factory=lambda: deque(maxlen=RECENT_BODIES))
+    by_tag: Tally[str] = field(default_factory=Tally)  # requests whose body holds a TAG
 
-    def as_json(self, containing: str | None = None) -> dict[str, object]:
+    def count_tags(self, body: bytes) -> None:
+        for tag in set(TAG.findall(body)):
+            self.by_tag[tag.decode()] += 1
+
+    def as_json(self, tag: str | None = None) -> dict[str, object]:
         counts: dict[str, object] = {"requests": sum(self.by_status.values())}
-        if containing:
-            counts["containing"] = sum(containing.encode() in body for body in self.bodies)
+        if tag:
+            counts["tagged"] = self.by_tag[tag]
         return {**counts, "by_status": dict(self.by_status)}
 
 

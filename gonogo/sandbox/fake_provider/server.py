@@ -90,7 +90,7 @@ def _admin_routes(provider: Provider) -> list[Route]:
         return JSONResponse(provider.faults.model_dump())
 
     async def get_stats(request: Request) -> Response:
-        return JSONResponse(provider.stats.as_json(request.query_params.get("containing")))
+        return JSONResponse(provider.stats.as_json(request.query_params.get("tag")))
 
     async def reset_stats(_: Request) -> Response:
         provider.stats = Stats()
