@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,10 +18,6 @@ from gonogo.sandbox.fake_provider import serve_in_thread
 # through a table filled on first use: were httpcore first imported inside a run, the next run
 # would re-import it and its exceptions would no longer match that table (an unmapped
 # httpcore.ReadTimeout). Importing it here, before any run, keeps one copy for the session.
-# The libraries the kinds load only when they run are imported here too, for the same reason
-# and for time: else every in-process run that uses one imports it anew (scipy ~1 s of CPU).
-for _library in ("scipy.stats", "prometheus_api_client", "requests", "redis", "testinfra"):
-    importlib.import_module(_library)
 
 pytest_plugins = ["pytester"]
 

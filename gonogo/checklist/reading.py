@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from gonogo.errors import ChecklistError
+from gonogo.positioned_yaml import FAST_LOADER
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -37,7 +38,6 @@ _NOT_FILES = {
     stat.S_ISSOCK: "a socket",
 }
 _REFUSED_TAGS = ("binary", "set", "omap", "pairs")
-_FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_text(file: Path) -> str:
@@ -86,7 +86,7 @@ def check_bounds(file: Path, text: str) -> None:
     tag for non-text data. One pass over libyaml's events, before anything is composed."""
     try:
         try:
-            _scan(_FastLoader(text))
+            _scan(FAST_LOADER(text))
         except yaml.YAMLError:
             _scan(yaml.SafeLoader(text))  # the pure-Python parser's messages are the clearer
     except yaml.MarkedYAMLError as error:
@@ -117,7 +117,9 @@ class _Open:
 
 
 @dataclass(frozen=True)
-class _Anchored:
+class _Size:
+    """A node read to its end: its nodes (itself included, aliases followed) and its height."""
+
     size: int
     height: int
 
@@ -137,7 +139,7 @@ class _Bounds:
 
     def __init__(self) -> None:
         self.open: list[_Open] = []
-        self.anchors: dict[str, _Anchored | _Open] = {}  # an _Open one is a cycle if aliased
+        self.anchors: dict[str, _Size | _Open] = {}  # an _Open one is a cycle if aliased
 
     def see(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
@@ -163,15 +165,15 @@ class _Bounds:
         if found:
             raise _Refused(event.start_mark, f"{_character(found.group())} in a value")
         if event.anchor:
-            self.anchors[event.anchor] = _Anchored(1, 1)
-        self.add(_Anchored(1, 1))
+            self.anchors[event.anchor] = _Size(1, 1)
+        self.add(_Size(1, 1))
 
     def close(self, done: _Open) -> None:
         if done.size > MAX_NODES:
             raise _Refused(
                 done.mark, f"aliases expand past {MAX_NODES:,} nodes; a checklist is smaller"
             )
-        whole = _Anchored(done.size, done.below + 1)
+        whole = _Size(done.size, done.below + 1)
         if done.anchor:
             self.anchors[done.anchor] = whole
         self.add(whole)
@@ -188,7 +190,7 @@ class _Bounds:
             )
         self.add(target)
 
-    def add(self, node: _Anchored) -> None:
+    def add(self, node: _Size) -> None:
         if self.open:
             parent = self.open[-1]
             parent.size += node.size

@@ -32,21 +32,24 @@ class Candidate:
 
     def run(self, target: str, *args: str) -> dict[str, dict[str, object]]:
         checklist = canary_checklist(self.folder / f"{target}.yaml", self.env, target)
-        run = gonogo(
-            "run",
-            "--checklist",
-            str(checklist),
-            "--stage",
-            "canary",
-            "--no-report",
-            *args,
-            home=self.home,
-            timeout=600,
-        )
+        return self.checks("--checklist", str(checklist), "--stage", "canary", *args, timeout=600)
+
+    def checks(self, *args: str, timeout: float) -> dict[str, dict[str, object]]:
+        """`gonogo run ARGS` on this sandbox (no report): each check's verdict by id."""
+        run = gonogo("run", *args, home=self.home, timeout=timeout)
         assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
         return checks_of(run.stdout)
 
-    def slow_gamma(self, latency_ms: float) -> None:
+    def run_with_gamma_slower(self, latency_ms: float, *args: str) -> dict[str, dict[str, object]]:
+        """The canary against the gateway in service while gamma answers `latency_ms` slower
+        (gamma restored after, whatever happened)."""
+        self._gamma_latency(latency_ms)
+        try:
+            return self.run("GONOGO_GATEWAY_URL", *args)
+        finally:
+            self._gamma_latency(0)
+
+    def _gamma_latency(self, latency_ms: float) -> None:
         url = self.env["GONOGO_PROVIDER_GAMMA_URL"]
         httpx.put(f"{url}/admin/faults", json={"latency_ms": latency_ms}).raise_for_status()
 
@@ -76,11 +79,7 @@ def test_unchanged_groups_go_repriced_group_no_go_on_cost_and_smoke_bounds_it(ca
 
 
 def test_a_group_200_ms_slower_is_no_go_naming_it_with_effect_and_p_value(candidate):
-    candidate.slow_gamma(200)
-    try:
-        checks = candidate.run("GONOGO_GATEWAY_URL", "-k", "canary-groups or smoke-cost")
-    finally:
-        candidate.slow_gamma(0)
+    checks = candidate.run_with_gamma_slower(200, "-k", "canary-groups or smoke-cost")
     groups = checks["canary-groups"]
     assert groups["outcome"] == "failed"
     # Latency, TTFT or both: on a busy machine one of them may only be inconclusive.
@@ -92,11 +91,7 @@ def test_a_group_200_ms_slower_is_no_go_naming_it_with_effect_and_p_value(candid
 
 
 def test_a_group_20_ms_slower_is_never_no_go(candidate):
-    candidate.slow_gamma(20)
-    try:
-        checks = candidate.run("GONOGO_GATEWAY_URL", "-k", "canary-groups")
-    finally:
-        candidate.slow_gamma(0)
+    checks = candidate.run_with_gamma_slower(20, "-k", "canary-groups")
     groups = checks["canary-groups"]
     # 20 ms on the fakes' ~75 ms through the gateway can be +25 %: past the 10 % margin, a
     # NO-GO is then right. Never NO-GO on a metric whose effect does not reach the margin.
@@ -110,18 +105,9 @@ def test_a_group_20_ms_slower_is_never_no_go(candidate):
 
 
 def _cost_drill(candidate: Candidate) -> dict[str, object]:
-    run = gonogo(
-        "run",
-        "--stage",
-        "chaos",
-        "--no-report",
-        "-k",
-        "drill-cost-alert",
-        home=candidate.home,
-        timeout=300,
-    )
-    assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
-    return checks_of(run.stdout)["drill-cost-alert"]
+    return candidate.checks("--stage", "chaos", "-k", "drill-cost-alert", timeout=300)[
+        "drill-cost-alert"
+    ]
 
 
 def _rules_with(candidate: Candidate, metric: str) -> None:
