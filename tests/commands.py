@@ -13,8 +13,13 @@ from typing import Any
 
 import pytest
 
+from gonogo.cli import UNUSED_PLUGINS
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_LINE = "results: "
+# gonogo's plugin as a pytester run loads it, without the plugins `gonogo run` blocks (they are
+# installed for gonogo's own tests: hypothesis's alone re-imports ~150 modules in each run).
+PLUGIN = ("-p", "gonogo.plugin", *UNUSED_PLUGINS)
 
 
 def gonogo(

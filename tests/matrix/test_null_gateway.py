@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from gonogo import registry
+from tests.commands import PLUGIN
 from tests.plugin.servers import HOSTILE_TARGETS, serving
 
 TARGET = """\
@@ -142,7 +143,7 @@ def test_no_kind_passes_against_a_null_target(
     with serving(HOSTILE_TARGETS[target]) as url:
         _target_folder(pytester.path, target, url)
         pytester.runpytest_inprocess(
-            "-p", "gonogo.plugin", "checklist.yaml", f"--gonogo-results={results}",
+            *PLUGIN, "checklist.yaml", f"--gonogo-results={results}",
             "-p", "no:cacheprovider",
         )  # fmt: skip
     verdict = json.loads((results / "verdict.json").read_text())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.commands import PLUGIN
+
 CHECKLIST = """
 version: 1
 target:
@@ -24,7 +26,7 @@ def checklist(pytester: pytest.Pytester, closed_port: int) -> pytest.Pytester:
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest("-p", "gonogo.plugin", "--strict-markers", "checklist.yaml", *args)
+    return pytester.runpytest(*PLUGIN, "--strict-markers", "checklist.yaml", *args)
 
 
 def test_each_item_is_a_test_named_by_its_id(checklist: pytest.Pytester) -> None:
@@ -89,7 +91,7 @@ def test_a_bad_checklist_is_one_line_and_exit_4(pytester: pytest.Pytester) -> No
 
 def test_other_tests_are_left_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    assert True\n")
-    result = pytester.runpytest("-p", "gonogo.plugin")
+    result = pytester.runpytest(*PLUGIN)
     result.assert_outcomes(passed=1)
     assert "gonogo verdict" not in result.stdout.str()
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.commands import PLUGIN
 from tests.plugin.servers import HOSTILE_MODES, hostile_gateway, serving, trickling
 
 CHECKLIST = """
@@ -67,7 +68,7 @@ def every_mode(
         text = CHECKLIST.format(url=f"{hostile_url}/{mode}", mode=mode)
         pytester.makefile(".yaml", **{mode: text})
     files = [f"{mode}.yaml" for mode in [*HOSTILE_MODES, "trickle"]]
-    args = ["-p", "gonogo.plugin", *files, "--alluredir=allure", "--junitxml=junit.xml"]
+    args = [*PLUGIN, *files, "--alluredir=allure", "--junitxml=junit.xml"]
     with trickling() as url:
         text = CHECKLIST.format(url=url, mode="trickle") + AUTH_AND_HEALTH
         pytester.makefile(".yaml", trickle=text)

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from gonogo.clients.gateway import GatewayClient
+from tests.commands import PLUGIN
 from tests.conftest import FakeProvider, StartFakeProvider
 from tests.plugin.servers import refusing, serving, stream_without_finish_reason
 
@@ -49,7 +50,7 @@ def gate(
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest("-p", "gonogo.plugin", "checklist.yaml", *args)
+    return pytester.runpytest(*PLUGIN, "checklist.yaml", *args)
 
 
 def test_a_healthy_gateway_is_go(gate: pytest.Pytester) -> None:

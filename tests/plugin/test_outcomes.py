@@ -16,6 +16,7 @@ from gonogo import registry
 from gonogo.checklist import CheckSpec
 from gonogo.context import CheckContext
 from gonogo.errors import CheckFailure, ChecklistError, TargetError
+from tests.commands import PLUGIN
 
 
 class Offline(CheckSpec):
@@ -93,8 +94,7 @@ def ran(test_kinds: None, pytester: pytest.Pytester, closed_port: int) -> pytest
     body = "\n".join(["version: 1", "target: {base_url: http://127.0.0.1:9}", "checks:", *items])
     pytester.makefile(".yaml", checklist=body)
     return pytester.runpytest(
-        "-p",
-        "gonogo.plugin",
+        *PLUGIN,
         "checklist.yaml",
         "--junitxml=junit.xml",
         "--gonogo-results=out",
@@ -155,7 +155,7 @@ def test_no_data_can_be_a_caveat_but_never_a_pass(
         "  - {id: fine, kind: t-fine}\n"
         "  - {id: no-data, kind: t-no-data, inconclusive: caveat}\n",
     )
-    result = pytester.runpytest("-p", "gonogo.plugin", "checklist.yaml")
+    result = pytester.runpytest(*PLUGIN, "checklist.yaml")
     result.stdout.fnmatch_lines(["*gonogo verdict: GO WITH CAVEATS*", "warning inconclusive: *"])
     assert result.ret == 0
 

@@ -15,12 +15,12 @@ import pytest
 from gonogo.checklist import LoadedChecklist
 from gonogo.context import TargetSession
 from gonogo.loader import load_checklist
-from tests.commands import REPO
+from tests.commands import PLUGIN, REPO
 from tests.plugin.servers import alive, serving, stream_that_never_ends
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest("-p", "gonogo.plugin", "checklist.yaml", *args)
+    return pytester.runpytest(*PLUGIN, "checklist.yaml", *args)
 
 
 def test_retry_timeout_waits_for_a_gateway_that_starts_late(
@@ -188,7 +188,7 @@ checks:
 
 def test_a_disruptive_check_runs_alone_under_xdist(suite: pytest.Pytester) -> None:
     _checklist(suite, production=False)
-    result = suite.runpytest_subprocess("-p", "gonogo.plugin", "checklist.yaml", "-n", "2")
+    result = suite.runpytest_subprocess(*PLUGIN, "checklist.yaml", "-n", "2")
     assert result.ret == 0, result.stdout.str()
     spans = _spans(suite.path / "intervals.log")
     chaos = spans.pop("chaos")
@@ -201,7 +201,7 @@ def test_disrupting_production_needs_the_flag_and_a_suite_adds_options(
     suite: pytest.Pytester,
 ) -> None:
     _checklist(suite, production=True)
-    result = suite.runpytest_subprocess("-p", "gonogo.plugin", "checklist.yaml", "-k", "chaos")
+    result = suite.runpytest_subprocess(*PLUGIN, "checklist.yaml", "-k", "chaos")
     result.stdout.fnmatch_lines(
         [
             "*chaos changes the world (slow-world-change) and target gateway is production: "
@@ -211,7 +211,7 @@ def test_disrupting_production_needs_the_flag_and_a_suite_adds_options(
     assert result.ret == 1
     # With the flag it runs; the suite's own pytest option (--suite-greeting) is accepted too.
     result = suite.runpytest_subprocess(
-        "-p", "gonogo.plugin", "checklist.yaml", "-k", "chaos", "--gonogo-disrupt-production",
+        *PLUGIN, "checklist.yaml", "-k", "chaos", "--gonogo-disrupt-production",
         "--suite-greeting=hi",
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str() + result.stderr.str()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands import REPO
+from tests.commands import PLUGIN, REPO
 
 SANDBOX_FILES = (
     "litellm.yaml",
@@ -43,7 +43,7 @@ class Deployment:
     def run(self, checks: str, *, production: bool = False) -> pytest.RunResult:
         checklist = TARGET.format(production=str(production).lower()) + "checks:\n" + checks
         (self.path / "checklist.yaml").write_text(checklist)
-        return self.pytester.runpytest("-p", "gonogo.plugin", "checklist.yaml", "-p", "no:xdist")
+        return self.pytester.runpytest(*PLUGIN, "checklist.yaml", "-p", "no:xdist")
 
 
 @pytest.fixture
