@@ -10,7 +10,6 @@ import functools
 import json
 import os
 import shlex
-import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -170,7 +169,7 @@ def run(
 
     Arguments after the options go to pytest as they are (-k smoke, -n 2, -x, ...).
     """
-    from gonogo.control.restore import raise_terminated
+    from gonogo.control.restore import stop_on_sigterm
 
     file = checklist or default_checklist()
     loaded = _load_or_exit(file)
@@ -180,7 +179,7 @@ def run(
         args.append("--gonogo-disrupt-production")
     if dry_run:
         args.append("--gonogo-dry-run")
-    signal.signal(signal.SIGTERM, raise_terminated)  # a stop is a NO-GO with a verdict
+    stop_on_sigterm()  # a stop is a NO-GO with a verdict
     target = loaded.checklist.target
     headline = f"gonogo: checking [bold]{target.name}[/] ({target.environment}) with {file}"
     code = _pytest_main(f"{headline}, stage {stage}", [*args, *pytest_args], results)

@@ -26,7 +26,7 @@ import pytest
 from gonogo import __version__
 from gonogo.checklist import CheckSpec, LoadedChecklist
 from gonogo.clients.version import reported_version
-from gonogo.control.restore import Terminated, raise_terminated
+from gonogo.control.restore import Handler, Terminated, stop_asked, stop_on_sigterm
 from gonogo.environment import target_env
 from gonogo.results import RunInProgress
 from gonogo.verdict import OUTCOME_RANK, CheckResult, Decision, Verdict, decide
@@ -133,6 +133,8 @@ class Gate:
                 signal.signal(signal.SIGTERM, self._sigterm)
 
     def _finish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.stopped and (signal_name := stop_asked()):
+            self.stopped = f"interrupted by {signal_name}"  # its exception was dropped
         if exitstatus == pytest.ExitCode.INTERRUPTED and not self.stopped:
             self.stopped = "interrupted"
         dry_run = bool(self.config.getoption(DRY_RUN, False))
@@ -285,12 +287,12 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return ""
 
 
-def _stop_on_sigterm() -> Any:
+def _stop_on_sigterm() -> Handler | None:
     """SIGTERM stops the run as Ctrl-C does (pytest then ends the session, the gate writes
     the verdict); returns the handler it replaced."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    return signal.signal(signal.SIGTERM, raise_terminated)
+    return stop_on_sigterm()
 
 
 @contextmanager

@@ -23,6 +23,7 @@ import pytest
 from gonogo import hookspecs, live, registry
 from gonogo.checklist import CheckSpec, LoadedChecklist, Severity, Stage
 from gonogo.context import CheckContext, TargetSession
+from gonogo.control.restore import stop_if_asked
 from gonogo.environment import target_env
 from gonogo.errors import CheckCrashed, ChecklistError, GonogoError, Inconclusive
 from gonogo.gate import DRY_RUN, MEASUREMENTS, OUTCOME, PROPERTY, Gate, facts_of
@@ -175,6 +176,7 @@ class CheckItem(pytest.Item):
 
     def setup(self) -> None:
         """Everything that talks to the target happens here; see the module's docstring."""
+        stop_if_asked()  # a SIGTERM whose exception Python dropped still stops the run
         if self.config.getoption(DRY_RUN) and not self.kind.plans:
             live.say(f"plan of {self.name}: a {self.spec.kind} check, not run (dry run)")
             pytest.skip("dry run: not run")

@@ -31,6 +31,7 @@ from gonogo.environment import gonogo_home
 from gonogo.errors import GonogoError
 
 Say = Callable[[str], None]
+Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -119,9 +120,37 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+# A SIGTERM is remembered as well as raised: Python drops an exception raised while it runs a
+# finalizer (a __del__, a weakref callback), and the garbage collector runs those anywhere. A run
+# sent SIGTERM as pytest started once went on to GO; `stop_if_asked` raises it again.
+_stop_asked: list[str] = []
+
+
 def raise_terminated(signum: int, frame: FrameType | None) -> None:
     """A SIGTERM handler: stop the way Ctrl-C does, so `finally` clauses run."""
+    _stop_asked.append(signal.Signals(signum).name)
     raise Terminated(f"signal {signal.Signals(signum).name}")
+
+
+def stop_asked() -> str | None:
+    """The signal that asked this run to stop ("SIGTERM"), if one did."""
+    return _stop_asked[0] if _stop_asked else None
+
+
+def stop_if_asked() -> None:
+    """Raise the stop a signal asked for, again (its first raise may have been dropped)."""
+    if _stop_asked:
+        raise Terminated(f"signal {_stop_asked[0]}")
+
+
+def stop_on_sigterm() -> Handler:
+    """SIGTERM stops this run as Ctrl-C does from now on; the handler it replaced is returned.
+    A run that installs it afresh forgets the stops of earlier runs in this process."""
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not raise_terminated:
+        _stop_asked.clear()
+    signal.signal(signal.SIGTERM, raise_terminated)
+    return previous
 
 
 @contextmanager

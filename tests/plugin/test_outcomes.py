@@ -5,6 +5,9 @@ inconclusive, whether it happens while probing or while the check runs."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -158,6 +161,40 @@ def test_no_data_can_be_a_caveat_but_never_a_pass(
     result = pytester.runpytest(*PLUGIN, "checklist.yaml")
     result.stdout.fnmatch_lines(["*gonogo verdict: GO WITH CAVEATS*", "warning inconclusive: *"])
     assert result.ret == 0
+
+
+class _SigtermInAFinalizer:
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # its handler runs here: Python drops its raise
+
+
+def _sigterm_dropped(spec: Offline, ctx: CheckContext) -> None:
+    _SigtermInAFinalizer()  # collected at once
+    ctx.measure("checks done", 1, at_least=1)
+    ctx.judge("gate")
+
+
+def test_a_sigterm_whose_exception_python_dropped_still_stops_the_run(
+    test_kinds: None, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", dropped.append)
+    registry.check_kind("t-sigterm-dropped", Offline)(_sigterm_dropped)
+    try:
+        pytester.makefile(
+            ".yaml",
+            checklist="version: 1\ntarget: {base_url: http://127.0.0.1:9}\nchecks:\n"
+            "  - {id: dropped, kind: t-sigterm-dropped}\n  - {id: fine, kind: t-fine}\n",
+        )
+        result = pytester.runpytest(*PLUGIN, "checklist.yaml", "--gonogo-results=out")
+    finally:
+        registry._kinds.pop("t-sigterm-dropped")
+    assert dropped, "the SIGTERM's exception was not dropped: this test proves nothing"
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    verdict = json.loads((pytester.path / "out" / "verdict.json").read_text())
+    assert verdict["decision"] == "NO-GO"
+    assert {c["id"]: c["outcome"] for c in verdict["checks"]}["fine"] != "passed"
+    assert "SIGTERM" in verdict["reason"]
 
 
 def _junit_outcomes(path: Path) -> dict[str, str]:
