@@ -1,26 +1,47 @@
 """Free loopback ports, chosen at start: other programs on the machine hold the common ones."""
 
 import contextlib
+import random
 import socket
+from pathlib import Path
 
 from gonogo.waiting import poll
 
 LOOPBACK = "127.0.0.1"
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST = 10_000  # below: ports many programs expect to find free
 
 
 def pick_free_ports(count: int) -> list[int]:
-    """Return `count` distinct ports that nothing listens on right now.
+    """Return `count` distinct ports that nothing listens on right now, below the kernel's
+    ephemeral range: it never hands those out as a connection's source port, so a component a
+    drill stopped always gets its port back (inside the range, any connection on the machine
+    may take it meanwhile; four test workers' traffic makes that happen).
 
-    All sockets stay bound until every port is chosen, so the kernel cannot hand the same
-    port out twice; another program may still take one before our server binds it (rare).
+    All sockets stay bound until every port is chosen, so no two callers get the same port at
+    once; another program may still take one before our server binds it (rare).
     """
+    candidates = list(range(LOWEST, _ephemeral_start()))
+    random.shuffle(candidates)  # two sandboxes starting together rarely try the same ports
     with contextlib.ExitStack() as stack:
-        ports = []
-        for _ in range(count):
+        ports: list[int] = []
+        for port in [*candidates, *[0] * count]:  # 0: the kernel's pick, if none is left below
+            if len(ports) == count:
+                break
             sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((LOOPBACK, 0))
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
             ports.append(int(sock.getsockname()[1]))
         return ports
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def is_port_free(port: int) -> bool:
