@@ -22,7 +22,9 @@ def pick_free_ports(count: int) -> list[int]:
     once; another program may still take one before our server binds it (rare).
     """
     candidates = list(range(LOWEST, _ephemeral_start()))
-    random.shuffle(candidates)  # two sandboxes starting together rarely try the same ports
+    # Two sandboxes starting together rarely try the same ports: not `random`'s shared state,
+    # which a test run seeds alike in every worker (they all picked the same ports).
+    random.SystemRandom().shuffle(candidates)
     with contextlib.ExitStack() as stack:
         ports: list[int] = []
         for port in [*candidates, *[0] * count]:  # 0: the kernel's pick, if none is left below
