@@ -277,6 +277,9 @@ def litellm_env(secrets_: Secrets) -> dict[str, str]:
         # default 60 s): the Redis drill measures it whatever it is, a sandbox need not wait
         # a minute for it.
         "REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT": "15",
+        # LiteLLM 1.106.2 has segfaulted here in libpython under load (4 times in ~15 runs of
+        # the test suite, dmesg): each thread's Python stack then lands in its log.
+        "PYTHONFAULTHANDLER": "1",
     }
 
 

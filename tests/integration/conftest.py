@@ -119,16 +119,19 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox
 
 @pytest.fixture(autouse=True)
 def _sandbox_alive(request: pytest.FixtureRequest) -> None:
-    """A component of the shared sandbox that died since the last test is started again, with
-    a warning in the summary: LiteLLM 1.106.2 once segfaulted here (in libpython, while Redis
-    restarted) and its death failed the six tests after it. One crash fails at most the test
-    it happened in."""
-    if "sandbox" not in request.fixturenames:
-        return
-    sandbox: RunningSandbox = request.getfixturevalue("sandbox")
-    for component in sandbox.box.stopped_components():
+    """The shared sandbox, revived before each test that uses it (see `revive`)."""
+    if "sandbox" in request.fixturenames:
+        revive(request.getfixturevalue("sandbox").box)
+
+
+def revive(box: Sandbox) -> None:
+    """A component that died since the last test is started again, with a warning in the
+    summary: LiteLLM 1.106.2 segfaults now and then here (in libpython, under load; its log
+    has the Python stacks) and its death failed every test after it. One crash fails at most
+    the test it happened in."""
+    for component in box.stopped_components():
         warnings.warn(f"the sandbox's {component} had died: started again", stacklevel=1)
-        sandbox.box.start_component(component)
+        box.start_component(component)
 
 
 @pytest.fixture
@@ -169,3 +172,20 @@ def whole(healthy: RunningSandbox) -> Iterator[RunningSandbox]:
     # A drill stopped while Redis was down: LiteLLM keeps its cache out of the restarted Redis
     # while its breaker is open, which no later test may inherit (no wait when the cache is whole).
     assert poll(healthy.cache_in_redis, timeout_s=150, interval_s=2)
+
+
+# The test files that take a worker longest (70 to 120 s each on 4 workers): they start first,
+# each on a worker of its own, so that none of them is the last thing a run waits for (started
+# last, one made `make test` wait 2 min on one busy worker). The order stays shuffled otherwise.
+START_FIRST = (
+    "test_chaos_drills.py",
+    "test_load_on_sandbox.py",
+    "test_postdeploy_proofs.py",
+    "test_rate_limit_on_sandbox.py",
+    "test_canary_and_cost_on_sandbox.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-random-order has shuffled
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in START_FIRST)

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gonogo.sandbox import Sandbox
 from gonogo.waiting import poll
 from tests.commands import gonogo
 from tests.integration.canary_setup import (
@@ -22,13 +23,14 @@ from tests.integration.canary_setup import (
     changed_candidate,
     checks_of,
 )
+from tests.integration.conftest import revive
 
 pytestmark = pytest.mark.integration
 
 
 class Candidate:
-    def __init__(self, home: Path, env: dict[str, str], folder: Path) -> None:
-        self.home, self.env, self.folder = home, env, folder
+    def __init__(self, box: Sandbox, env: dict[str, str], home: Path) -> None:
+        self.box, self.env, self.home, self.folder = box, env, home, home
 
     def run(self, target: str, *args: str) -> dict[str, dict[str, object]]:
         checklist = canary_checklist(self.folder / f"{target}.yaml", self.env, target)
@@ -60,7 +62,12 @@ def candidate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Candidate]:
     config = changed_candidate(home / "candidate.yaml")
     with candidate_sandbox(home, config) as (box, env):
         assert "candidate" in [status.name for status in box.status()]
-        yield Candidate(home, env, home)
+        yield Candidate(box, env, home)
+
+
+@pytest.fixture(autouse=True)
+def _candidate_alive(candidate: Candidate) -> None:
+    revive(candidate.box)
 
 
 def test_unchanged_groups_go_repriced_group_no_go_on_cost_and_smoke_bounds_it(candidate):
