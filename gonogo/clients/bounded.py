@@ -64,7 +64,7 @@ class _BoundedBackend(httpcore.SyncBackend):
 
 class BoundedTransport(httpx.HTTPTransport):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(verify=tls())  # the process's one context: no CA bundle loaded again
         self._pool = httpcore.ConnectionPool(ssl_context=tls(), network_backend=_BoundedBackend())
 
 

@@ -1,10 +1,11 @@
 """A gateway misbehaving in every way we know: each mode ends within its bound, NO-GO (exit 1),
 every check failing with a reason. One server serves all modes (tests/plugin/servers.py), and
 one in-process run checks them all, a checklist per mode, with 1 s timeouts: seconds, not
-minutes."""
+minutes; a gateway that trickles has a run of its own beside it."""
 
 from __future__ import annotations
 
+import contextlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
@@ -57,40 +58,52 @@ AUTH_AND_HEALTH = """\
 """
 
 
-@pytest.fixture
+# Two runs, side by side under xdist (each waits out its checks' deadlines one after another):
+# every mode, and a gateway that trickles.
+RUNS = {"every-mode": (list(HOSTILE_MODES), False), "trickle": ([], True)}
+
+
+@pytest.fixture(params=list(RUNS))
 def every_mode(
-    hostile_url: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[pytest.RunResult]:
-    """One run: a checklist per mode, and one against a gateway that sends a byte a second,
-    status line and headers included (so no per-read timeout ever trips: the deadline does)."""
+    request: pytest.FixtureRequest,
+    hostile_url: str,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[list[str], bool, pytest.RunResult]]:
+    """One run: a checklist per mode; with the trickle, one against a gateway that sends a byte
+    a second, status line and headers included (so no per-read timeout ever trips: the
+    deadline does)."""
+    modes, trickle = RUNS[request.param]
     monkeypatch.setenv("FAKE_GATEWAY_KEY", "sk-hostile-0123456789")
-    for mode in HOSTILE_MODES:
+    for mode in modes:
         text = CHECKLIST.format(url=f"{hostile_url}/{mode}", mode=mode)
         pytester.makefile(".yaml", **{mode: text})
-    files = [f"{mode}.yaml" for mode in [*HOSTILE_MODES, "trickle"]]
+    files = [f"{mode}.yaml" for mode in [*modes, *["trickle"] * trickle]]
     args = [*PLUGIN, *files, "--alluredir=allure", "--junitxml=junit.xml"]
-    with trickling() as url:
-        text = CHECKLIST.format(url=url, mode="trickle") + AUTH_AND_HEALTH
-        pytester.makefile(".yaml", trickle=text)
-        yield pytester.runpytest(*args)
+    with trickling() if trickle else contextlib.nullcontext("") as url:
+        if trickle:
+            text = CHECKLIST.format(url=url, mode="trickle") + AUTH_AND_HEALTH
+            pytester.makefile(".yaml", trickle=text)
+        yield modes, trickle, pytester.runpytest(*args)
 
 
 def test_every_mode_is_no_go_with_its_reason_within_its_bound(
-    every_mode: pytest.RunResult, pytester: pytest.Pytester
+    every_mode: tuple[list[str], bool, pytest.RunResult], pytester: pytest.Pytester
 ) -> None:
+    modes, trickle, run = every_mode
     assert set(REASONS) == set(HOSTILE_MODES)
-    assert every_mode.ret == 1
-    every_mode.assert_outcomes(failed=2 * len(HOSTILE_MODES) + 4)
-    for mode, reason in REASONS.items():
-        every_mode.stdout.fnmatch_lines([f"{mode}-smoke: smoke chat: {reason}"])
+    assert run.ret == 1
+    run.assert_outcomes(failed=2 * len(modes) + 4 * trickle)
+    for mode in modes:
+        run.stdout.fnmatch_lines([f"{mode}-smoke: smoke chat: {REASONS[mode]}"])
     cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
     times = {case.get("name"): float(case.get("time", 0)) for case in cases}
     assert max(times.values()) < BOUND_S + SLACK_S, times
-    # A byte a second: every check fails by its deadline.
-    for check in ("trickle-models", "trickle-smoke", "auth", "health"):
-        line = next(line for line in every_mode.outlines if line.startswith(f"{check}: "))
-        assert "deadline" in line, line
-    # A 20 MB answer: a failure, and little evidence.
-    every_mode.stdout.fnmatch_lines(["20-mb-body-models: *over the 1.0 MB cap*"])
-    evidence = sum(file.stat().st_size for file in (pytester.path / "allure").iterdir())
-    assert evidence < 2 * 1024 * 1024
+    if trickle:  # a byte a second: every check fails by its deadline
+        for check in ("trickle-models", "trickle-smoke", "auth", "health"):
+            line = next(line for line in run.outlines if line.startswith(f"{check}: "))
+            assert "deadline" in line, line
+    if "20-mb-body" in modes:  # a 20 MB answer: a failure, and little evidence
+        run.stdout.fnmatch_lines(["20-mb-body-models: *over the 1.0 MB cap*"])
+        evidence = sum(file.stat().st_size for file in (pytester.path / "allure").iterdir())
+        assert evidence < 2 * 1024 * 1024
