@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from gonogo.sandbox.fake_provider import serve_in_thread
+from gonogo.sandbox.ports import pick_free_ports
 
 # pytester's in-process runs drop the modules a run imported. httpx maps httpcore's exceptions
 # through a table filled on first use: were httpcore first imported inside a run, the next run
@@ -24,10 +24,10 @@ pytest_plugins = ["pytester"]
 
 @pytest.fixture
 def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port on 127.0.0.1 where nothing listens, below the ephemeral range: a port picked by
+    bind(0) went to another worker's server (bind(0) too) within 2 s, and a test expecting
+    nothing there met a gateway answering."""
+    return pick_free_ports(1)[0]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pytest
 import yaml
 from gonogo.reports.html import has_analytics, history_dir
 
+from gonogo.sandbox.ports import pick_free_ports
 from gonogo.signoff.verify import verify
 from tests.commands import REPO, gonogo
 from tests.integration.browser import case_uids, embedded_text, screenshot, shown_text
@@ -71,9 +71,7 @@ def _pytest_run(
 @pytest.fixture(scope="module")
 def signed_run(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> SignedRun:
     work = tmp_path_factory.mktemp("signed-run")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = pick_free_ports(1)[0]  # nothing listens there (see tests/conftest.py closed_port)
     checklist = _checklist_with_extras(sandbox, work, closed)
     results = work / "results"
     sandbox.reset_faults()
