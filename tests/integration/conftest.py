@@ -182,7 +182,7 @@ def whole(healthy: RunningSandbox) -> Iterator[RunningSandbox]:
         assert poll(healthy.cache_in_redis, timeout_s=150, interval_s=2)
 
 
-# The test files that take a worker longest (70 to 120 s each on 4 workers): they start first,
+# The test files that take a worker longest (70 to 120 s each): they start first,
 # each on a worker of its own, so that none of them is the last thing a run waits for (started
 # last, one made `make test` wait 2 min on one busy worker). The order stays shuffled otherwise.
 START_FIRST = (
