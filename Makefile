@@ -114,8 +114,8 @@ TEST_SEED := $(shell echo $$RANDOM)
 endif
 TEST_ORDER = --random-order --random-order-seed=$(TEST_SEED)
 # xdist workers, one per core. The tests mostly wait (drills, windows, deadlines): 4 workers
-# keep 2 cores busier (1.6 cores against 1.2) and took 5.5 to 7 min, not ~8.5, but 4 of 5 such
-# runs from fresh clones failed one timing-bound test each (a drill's outage probes, a load
+# keep 2 cores busier (1.6 cores against 1.2) and took 5.5 to 7 min, not ~8.5, but 5 of 6 such
+# runs from fresh clones failed one or two timing-bound tests each (a drill's outage probes, a load
 # bound, LiteLLM segfaulting under load): `make test TEST_WORKERS=4` for speed, not for a gate.
 # `make test` keeps each test file whole on one worker (its module-scoped drill, server or
 # sandbox is made once) and each worker has a sandbox of its own (the `sandbox` fixture is per
