@@ -67,7 +67,9 @@ class RunningSandbox:
         redis = RedisClient(
             self.env["GONOGO_REDIS_URL"], self.env.get("GONOGO_REDIS_PASSWORD"), None
         )
-        try:
+        try:  # one probe while the breaker is open: the flush is 64 requests within the rpm
+            if cache_problem(gateway, redis, model, 10) is not None:
+                return False
             with ThreadPoolExecutor(POOLED_PROBES) as pool:
                 probes = [
                     pool.submit(cache_problem, gateway, redis, model, 10)
