@@ -46,7 +46,7 @@ checks:
 
     threading.Thread(target=start_in_2_s, daemon=True).start()
     result = run(pytester)
-    assert started.is_set()
+    assert started.wait(timeout=5)  # the check may pass as the server listens, before `set`
     result.assert_outcomes(passed=1)
 
 
