@@ -261,8 +261,12 @@ class CheckItem(pytest.Item):
         and cost nothing to format: pytest's traceback of one, which parses the source of
         every frame, took 0.15 s of CPU. pytest formats every phase's failure here."""
         if isinstance(excinfo.value, AssertionError | GonogoError):
-            return _Sentence(f"{self.name}: {excinfo.value}")
+            return _Sentence(self.sentence(excinfo.value))
         return super()._repr_failure_py(excinfo, style)
+
+    def sentence(self, error: BaseException) -> str:
+        """How a failure or error of gonogo's own reads, in the terminal, JUnit and Allure."""
+        return f"{self.name}: {error}"
 
     def reportinfo(self) -> tuple[Path, int, str]:
         assert isinstance(self.parent, ChecklistFile)
@@ -298,7 +302,7 @@ def pytest_runtest_makereport(
     if isinstance(error, Inconclusive):
         report.user_properties.append((OUTCOME, "inconclusive"))
     if isinstance(error, AssertionError | GonogoError):
-        report.longrepr = f"{item.name}: {error}"
+        report.longrepr = item.sentence(error)
     else:
         report.longrepr = item.session_of_target.redact(str(report.longrepr))
     return report

@@ -24,9 +24,8 @@ pytest_plugins = ["pytester"]
 
 @pytest.fixture
 def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens, below the ephemeral range: a port picked by
-    bind(0) went to another worker's server (bind(0) too) within 2 s, and a test expecting
-    nothing there met a gateway answering."""
+    """A port on 127.0.0.1 where nothing listens, below the ephemeral range: no other test's
+    server (they bind port 0) and no connection's source port can land on it meanwhile."""
     return pick_free_ports(1)[0]
 
 

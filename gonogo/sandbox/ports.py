@@ -16,7 +16,7 @@ def pick_free_ports(count: int) -> list[int]:
     """Return `count` distinct ports that nothing listens on right now, below the kernel's
     ephemeral range: it never hands those out as a connection's source port, so a component a
     drill stopped always gets its port back (inside the range, any connection on the machine
-    may take it meanwhile; four test workers' traffic makes that happen).
+    may take it meanwhile).
 
     All sockets stay bound until every port is chosen, so no two callers get the same port at
     once; another program may still take one before our server binds it (rare).

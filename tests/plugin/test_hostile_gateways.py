@@ -5,7 +5,6 @@ minutes; a gateway that trickles has a run of its own beside it."""
 
 from __future__ import annotations
 
-import contextlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
@@ -58,52 +57,51 @@ AUTH_AND_HEALTH = """\
 """
 
 
-# Two runs, side by side under xdist (each waits out its checks' deadlines one after another):
-# every mode, and a gateway that trickles.
-RUNS = {"every-mode": (list(HOSTILE_MODES), False), "trickle": ([], True)}
-
-
-@pytest.fixture(params=list(RUNS))
-def every_mode(
-    request: pytest.FixtureRequest,
-    hostile_url: str,
-    pytester: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[tuple[list[str], bool, pytest.RunResult]]:
-    """One run: a checklist per mode; with the trickle, one against a gateway that sends a byte
-    a second, status line and headers included (so no per-read timeout ever trips: the
-    deadline does)."""
-    modes, trickle = RUNS[request.param]
-    monkeypatch.setenv("FAKE_GATEWAY_KEY", "sk-hostile-0123456789")
-    for mode in modes:
-        text = CHECKLIST.format(url=f"{hostile_url}/{mode}", mode=mode)
-        pytester.makefile(".yaml", **{mode: text})
-    files = [f"{mode}.yaml" for mode in [*modes, *["trickle"] * trickle]]
-    args = [*PLUGIN, *files, "--alluredir=allure", "--junitxml=junit.xml"]
-    with trickling() if trickle else contextlib.nullcontext("") as url:
-        if trickle:
-            text = CHECKLIST.format(url=url, mode="trickle") + AUTH_AND_HEALTH
-            pytester.makefile(".yaml", trickle=text)
-        yield modes, trickle, pytester.runpytest(*args)
-
-
-def test_every_mode_is_no_go_with_its_reason_within_its_bound(
-    every_mode: tuple[list[str], bool, pytest.RunResult], pytester: pytest.Pytester
-) -> None:
-    modes, trickle, run = every_mode
-    assert set(REASONS) == set(HOSTILE_MODES)
-    assert run.ret == 1
-    run.assert_outcomes(failed=2 * len(modes) + 4 * trickle)
-    for mode in modes:
-        run.stdout.fnmatch_lines([f"{mode}-smoke: smoke chat: {REASONS[mode]}"])
+def _run(pytester: pytest.Pytester, checklists: dict[str, str]) -> pytest.RunResult:
+    """One in-process run of these checklists (name: text), each check within its bound."""
+    pytester.makefile(".yaml", **checklists)
+    files = [f"{name}.yaml" for name in checklists]
+    run = pytester.runpytest(*PLUGIN, *files, "--alluredir=allure", "--junitxml=junit.xml")
     cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
     times = {case.get("name"): float(case.get("time", 0)) for case in cases}
     assert max(times.values()) < BOUND_S + SLACK_S, times
-    if trickle:  # a byte a second: every check fails by its deadline
-        for check in ("trickle-models", "trickle-smoke", "auth", "health"):
-            line = next(line for line in run.outlines if line.startswith(f"{check}: "))
-            assert "deadline" in line, line
-    if "20-mb-body" in modes:  # a 20 MB answer: a failure, and little evidence
-        run.stdout.fnmatch_lines(["20-mb-body-models: *over the 1.0 MB cap*"])
-        evidence = sum(file.stat().st_size for file in (pytester.path / "allure").iterdir())
-        assert evidence < 2 * 1024 * 1024
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _gateway_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_GATEWAY_KEY", "sk-hostile-0123456789")
+
+
+def test_every_mode_is_no_go_with_its_reason_within_its_bound(
+    hostile_url: str, pytester: pytest.Pytester
+) -> None:
+    assert set(REASONS) == set(HOSTILE_MODES)
+    run = _run(
+        pytester,
+        {mode: CHECKLIST.format(url=f"{hostile_url}/{mode}", mode=mode) for mode in HOSTILE_MODES},
+    )
+    assert run.ret == 1
+    run.assert_outcomes(failed=2 * len(HOSTILE_MODES))
+    for mode, reason in REASONS.items():
+        run.stdout.fnmatch_lines([f"{mode}-smoke: smoke chat: {reason}"])
+    # A 20 MB answer: a failure, and little evidence.
+    run.stdout.fnmatch_lines(["20-mb-body-models: *over the 1.0 MB cap*"])
+    evidence = sum(file.stat().st_size for file in (pytester.path / "allure").iterdir())
+    assert evidence < 2 * 1024 * 1024
+
+
+def test_a_gateway_that_trickles_fails_every_check_by_its_deadline(
+    pytester: pytest.Pytester,
+) -> None:
+    """A byte a second, status line and headers included: no per-read timeout ever trips, the
+    deadline does. Its own run, beside the modes' under xdist (each waits out its deadlines)."""
+    with trickling() as url:
+        run = _run(
+            pytester, {"trickle": CHECKLIST.format(url=url, mode="trickle") + AUTH_AND_HEALTH}
+        )
+    assert run.ret == 1
+    run.assert_outcomes(failed=4)
+    for check in ("trickle-models", "trickle-smoke", "auth", "health"):
+        line = next(line for line in run.outlines if line.startswith(f"{check}: "))
+        assert "deadline" in line, line
