@@ -51,16 +51,22 @@ def gonogo(
 
 
 def gonogo_in_process(
-    *args: str, cwd: Path = REPO, home: Path | None = None
+    *args: str,
+    cwd: Path = REPO,
+    home: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`gonogo ARGS` in this process (click's runner), for runs that are refused before they act
-    or never reach a target: the same exit code and output as `gonogo()`, without the seconds
-    a fresh interpreter spends importing. A run that acts on the sandbox stays a subprocess."""
+    """`gonogo ARGS` in this process (click's runner): the same exit code and output as
+    `gonogo()`, without the second of CPU a fresh interpreter spends importing. For every run
+    whose process is not what the test is about: a test that signals the run, needs a bound on
+    a run that might hang, or checks what the process leaves behind uses `gonogo()`."""
     from click.testing import CliRunner
 
     from gonogo.cli import main
 
-    env = {"GONOGO_HOME": str(home), "GONOGO_CHECKLIST": None} if home is not None else {}
+    env: dict[str, str | None] = {**(extra_env or {})}
+    if home is not None:
+        env.update(GONOGO_HOME=str(home), GONOGO_CHECKLIST=None)
     # A run turns SIGINT/SIGTERM into interruptions: this process's handlers stay its own.
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:

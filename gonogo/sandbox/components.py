@@ -275,8 +275,10 @@ def litellm_env(secrets_: Secrets) -> dict[str, str]:
         "JITTER": "0.1",
         # How long LiteLLM keeps its cache out of a Redis that failed (its circuit breaker;
         # default 60 s): the Redis drill measures it whatever it is, a sandbox need not wait
-        # a minute for it.
-        "REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT": "15",
+        # a minute for it. Longer than a drill's outage (~4 s), so that the breaker is still
+        # open when Redis is back and there is a recovery to measure; each failed half-open
+        # probe (a stale pooled connection) adds as much again.
+        "REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT": "8",
         # LiteLLM 1.106.2 has segfaulted here in libpython under load (4 times in ~15 runs of
         # the test suite, dmesg): each thread's Python stack then lands in its log.
         "PYTHONFAULTHANDLER": "1",

@@ -55,7 +55,7 @@ class RunningSandbox:
     def cache_in_redis(self, model: str = "gpt-backup") -> bool:
         """The gateway's answers are cached in Redis (not only in its memory), whichever of its
         pooled Redis connections writes them. After Redis came back, LiteLLM's circuit breaker
-        keeps its cache out of it (15 s in the sandbox), and each connection it pooled before
+        keeps its cache out of it (8 s in the sandbox), and each connection it pooled before
         loses its next write ("Connection closed by server" in its log): probes side by side
         use several, so a later test finds none stale."""
         from gonogo.chaos.probes import cache_problem

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from gonogo.waiting import poll
-from tests.commands import gonogo
+from tests.commands import gonogo_in_process
 from tests.integration.conftest import RunningSandbox
 
 pytestmark = pytest.mark.integration
@@ -37,8 +37,8 @@ def check(
     try:
         with _redis(sandbox, changed) as admin:  # the gateway's pooled logins are gone too
             admin.client_kill_filter(_type="normal", skipme=True)
-        gonogo("run", "--stage", "postdeploy", "-k", "cache-served", "--no-report",
-               "--results", str(results), home=sandbox.home)  # fmt: skip
+        gonogo_in_process("run", "--stage", "postdeploy", "-k", "cache-served", "--no-report",
+                          "--results", str(results), home=sandbox.home)  # fmt: skip
     finally:
         with _redis(sandbox, changed) as admin:
             admin.config_set("requirepass", password or "")

@@ -14,7 +14,7 @@ import pytest
 
 from gonogo.sandbox import Sandbox
 from gonogo.waiting import poll
-from tests.commands import gonogo
+from tests.commands import gonogo_in_process
 from tests.integration.canary_setup import (
     REPRICED,
     REROUTED,
@@ -34,11 +34,11 @@ class Candidate:
 
     def run(self, target: str, *args: str) -> dict[str, dict[str, object]]:
         checklist = canary_checklist(self.folder / f"{target}.yaml", self.env, target)
-        return self.checks("--checklist", str(checklist), "--stage", "canary", *args, timeout=600)
+        return self.checks("--checklist", str(checklist), "--stage", "canary", *args)
 
-    def checks(self, *args: str, timeout: float) -> dict[str, dict[str, object]]:
+    def checks(self, *args: str) -> dict[str, dict[str, object]]:
         """`gonogo run ARGS` on this sandbox (no report): each check's verdict by id."""
-        run = gonogo("run", *args, home=self.home, timeout=timeout)
+        run = gonogo_in_process("run", *args, home=self.home)
         assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
         return checks_of(run.stdout)
 
@@ -112,9 +112,7 @@ def test_a_group_20_ms_slower_is_never_no_go(candidate):
 
 
 def _cost_drill(candidate: Candidate) -> dict[str, object]:
-    return candidate.checks("--stage", "chaos", "-k", "drill-cost-alert", timeout=300)[
-        "drill-cost-alert"
-    ]
+    return candidate.checks("--stage", "chaos", "-k", "drill-cost-alert")["drill-cost-alert"]
 
 
 def _rules_with(candidate: Candidate, metric: str) -> None:

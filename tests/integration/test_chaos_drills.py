@@ -13,7 +13,7 @@ import pytest
 
 from gonogo.control.journal import HttpUndo
 from gonogo.waiting import poll
-from tests.commands import REPO, gonogo, gonogo_in_process, measurements, results_of
+from tests.commands import REPO, gonogo_in_process, measurements, results_of
 from tests.integration.conftest import RunningSandbox
 from tests.integration.drills import (
     alert_rules_changed,
@@ -45,21 +45,26 @@ class StageRun:
     output: str
     verdict: dict[str, Any]
     left: list[str]  # what the stage left broken, looked at right after it
+    cache_after: str  # a post-deploy run of cache-served right after the stage: its output
 
 
 @pytest.fixture(scope="module")
 def chaos_stage(sandbox: RunningSandbox) -> Iterator[StageRun]:
     """The whole chaos stage (every drill of the checklist), once for the module."""
     sandbox.reset_faults()
-    run = gonogo("run", "--stage", "chaos", home=sandbox.home, timeout=600)
+    run = gonogo_in_process("run", "--stage", "chaos", home=sandbox.home)
     sandbox.redis_restarted()  # drill-redis-down
+    left = leftovers(sandbox.box, sandbox.env)
+    cache = gonogo_in_process(
+        "run", "--stage", "postdeploy", "-k", "cache-served", home=sandbox.home
+    )
     output = run.stdout + run.stderr
     # LiteLLM keeps its cache out of the restarted Redis while its breaker is open: no later test
     # may inherit that.
     assert poll(sandbox.cache_in_redis, timeout_s=150, interval_s=2), output
     verdict = verdict_of(run.stdout)
     assert verdict is not None, output
-    yield StageRun(output, verdict, leftovers(sandbox.box, sandbox.env))
+    yield StageRun(output, verdict, left, cache.stdout + cache.stderr)
     sandbox.reset_faults()
 
 
@@ -69,6 +74,19 @@ def test_every_drill_ends_go_and_leaves_the_sandbox_whole(chaos_stage: StageRun)
     assert {"drill-primary-down", "drill-solo-down", "drill-redis-down"} <= outcomes.keys()
     assert chaos_stage.verdict["decision"] == "GO"
     assert chaos_stage.left == []
+
+
+def test_the_redis_drill_measures_the_time_until_the_cache_is_in_redis_again(
+    chaos_stage: StageRun,
+) -> None:
+    """The drill's steady state covers what it broke: it ends once the gateway's answers are
+    cached in Redis again (LiteLLM's breaker keeps them out a while), and says how long that
+    took; a post-deploy run right after it finds the cache whole."""
+    drill = next(c for c in chaos_stage.verdict["checks"] if c["id"] == "drill-redis-down")
+    recovery = measurements(drill)["time until fully recovered"]
+    assert recovery["passed"] is True
+    assert 0 < recovery["observed"] <= 90
+    assert "GO - 1 check passed" in chaos_stage.cache_after, chaos_stage.cache_after
 
 
 def test_chaos_restore_refuses_while_a_drill_runs_and_leaves_it_undisturbed(
@@ -138,7 +156,7 @@ def test_an_alert_that_never_fires_is_no_go_and_everything_runs_again(
     whole: RunningSandbox,
 ) -> None:
     with alert_rules_changed(whole.box, whole.env, never_firing("ProviderDown")):
-        run = gonogo("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
+        run = gonogo_in_process("run", "--stage", "chaos", *PRIMARY_DOWN, home=whole.home)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "alert ProviderDown{provider=alpha} never reached firing in Prometheus" in run.stdout
     assert "restore: started sandbox component alpha" in run.stdout
@@ -185,8 +203,10 @@ def test_a_dry_run_prints_the_plan_touches_nothing_and_cannot_be_signed(
     assert "DRY-RUN - dry run: 5 checks planned, none run" in run.stdout
     assert journal_of(whole.home).entries() == entries
     key = tmp_path / "signer.key"
-    assert gonogo("keygen", "--out", str(key)).returncode == 0
-    signed = gonogo("signoff", "--by", "Ada", "--role", "rm", "--key", str(key), str(results))
+    assert gonogo_in_process("keygen", "--out", str(key)).returncode == 0
+    signed = gonogo_in_process(
+        "signoff", "--by", "Ada", "--role", "rm", "--key", str(key), str(results)
+    )
     assert signed.returncode == 4, signed.stdout + signed.stderr
     assert "a dry run checked nothing: no verdict to sign" in signed.stderr
     assert not (results / "signoff.json").exists()
@@ -195,7 +215,7 @@ def test_a_dry_run_prints_the_plan_touches_nothing_and_cannot_be_signed(
 def test_the_rollback_drill_ends_go_with_its_recovery_time(whole: RunningSandbox) -> None:
     config = whole.box.layout.config_dir / "litellm.yaml"
     before = config.read_bytes()
-    run = gonogo("run", "--stage", "rollback", home=whole.home, timeout=480)
+    run = gonogo_in_process("run", "--stage", "rollback", home=whole.home)
     assert run.returncode == 0, run.stdout + run.stderr
     for step in ("backed up", "bad change deployed", "detected", "rolled back", "healthy"):
         assert step in run.stdout, step

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands import REPO, checks_in, gonogo, results_of
+from tests.commands import REPO, checks_in, gonogo_in_process, results_of
 from tests.integration.conftest import RunningSandbox
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ def test_a_model_without_fallback_failing_is_no_go_naming_its_smoke_check(
 ) -> None:
     healthy.set_faults("gamma", error_rate=1.0)
     try:
-        run = gonogo("run", "--stage", "postdeploy", *NO_WINDOW_CHECKS)
+        run = gonogo_in_process("run", "--stage", "postdeploy", *NO_WINDOW_CHECKS)
     finally:
         healthy.reset_faults()
     assert run.returncode == 1, run.stdout + run.stderr
@@ -39,7 +39,7 @@ def test_a_primary_failing_is_caught_even_though_its_fallback_answers(
     healthy: RunningSandbox,
 ) -> None:
     healthy.set_faults("alpha", error_rate=1.0)
-    run = gonogo("run", "--stage", "postdeploy", "-k", "smoke-gpt")
+    run = gonogo_in_process("run", "--stage", "postdeploy", "-k", "smoke-gpt")
     assert run.returncode == 1, run.stdout + run.stderr
     assert "served by gpt-backup, not by gpt-primary itself" in run.stdout
 
@@ -78,7 +78,7 @@ def test_plain_pytest_with_markers_and_two_workers(calm: RunningSandbox, tmp_pat
 def test_a_dead_sandbox_component_is_no_go_naming_it(healthy: RunningSandbox) -> None:
     healthy.box.stop_component("alpha")
     try:
-        run = gonogo("run", "--stage", "postdeploy", "-k", "smoke-gpt-primary")
+        run = gonogo_in_process("run", "--stage", "postdeploy", "-k", "smoke-gpt-primary")
     finally:
         healthy.box.start_component("alpha")
     assert run.returncode == 1, run.stdout + run.stderr

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands import REPO, gonogo
+from tests.commands import REPO, gonogo_in_process
 from tests.integration.conftest import RunningSandbox, wait_until_calm
 
 
 @pytest.fixture(scope="module")
 def written(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("init") / "checklist.yaml"
-    made = gonogo(
+    made = gonogo_in_process(
         "init", "--from", "litellm", "sandbox/litellm.yaml", "--rules", "sandbox/alert-rules.yml",
         "--control", "sandbox", "--out", str(out),
     )  # fmt: skip
@@ -45,9 +45,9 @@ def full_run(
     sandbox.reset_faults()
     wait_until_calm(sandbox)  # its gates and rate limit judge windows earlier tests may spoil
     results = written.parent / "full"
-    run = gonogo(
+    run = gonogo_in_process(
         "run", "--checklist", str(written), "--results", str(results), "--no-report",
-        cwd=REPO, extra_env=variables, timeout=400,
+        cwd=REPO, extra_env=variables,
     )  # fmt: skip
     return run, json.loads((results / "verdict.json").read_text())
 
@@ -75,7 +75,7 @@ def test_a_stopped_provider_behind_a_fallback_chain_is_no_go(
 ) -> None:
     assert sandbox.box.stop_component("alpha")
     try:
-        run = gonogo(
+        run = gonogo_in_process(
             "run", "--checklist", str(written), "--stage", "postdeploy", "--no-report",
             "-k", "smoke or fallback or models", cwd=REPO, extra_env=variables,
         )  # fmt: skip

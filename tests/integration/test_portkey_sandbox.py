@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from gonogo.sandbox import Sandbox
-from tests.commands import REPO, gonogo
+from tests.commands import REPO, gonogo_in_process
 
 CHECKLIST = REPO / "examples" / "portkey" / "checklist.yaml"
 
@@ -34,8 +34,8 @@ def portkey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
 
 
 def _run(home: Path, results: Path, *args: str, checklist: Path = CHECKLIST) -> dict[str, object]:
-    done = gonogo("run", "--checklist", str(checklist), "--results", str(results), "--no-report",
-                  *args, home=home)  # fmt: skip
+    done = gonogo_in_process("run", "--checklist", str(checklist), "--results", str(results),
+                             "--no-report", *args, home=home)  # fmt: skip
     verdict: dict[str, object] = json.loads((results / "verdict.json").read_text())
     verdict["output"] = done.stdout + done.stderr
     verdict["exit"] = done.returncode
@@ -128,16 +128,17 @@ def test_a_checklist_init_writes_from_portkeys_routing_is_a_real_gate(
     sandbox (every stage, drills included), NO-GO naming the smoke check with alpha stopped."""
     home, env = portkey
     written = tmp_path / "checklist.yaml"
-    made = gonogo("init", "--from", "portkey", "sandbox/portkey.json", "--control", "sandbox",
-                  "--rules", "sandbox/alert-rules.yml", "--out", str(written))  # fmt: skip
+    made = gonogo_in_process("init", "--from", "portkey", "sandbox/portkey.json", "--control",
+                             "sandbox", "--rules", "sandbox/alert-rules.yml", "--out",
+                             str(written))  # fmt: skip
     assert made.returncode == 0, made.stderr
     # The routing file's ${ALPHA_URL} stay variables in the checklist: the sandbox's values.
     urls = {
         f"{p.upper()}_URL": env[f"GONOGO_PROVIDER_{p.upper()}_URL"]
         for p in ("alpha", "beta", "gamma")
     }
-    run = gonogo("run", "--checklist", str(written), "--results", str(tmp_path / "all"),
-                 "--no-report", home=home, extra_env=urls, timeout=400)  # fmt: skip
+    run = gonogo_in_process("run", "--checklist", str(written), "--results", str(tmp_path / "all"),
+                            "--no-report", home=home, extra_env=urls)  # fmt: skip
     verdict = json.loads((tmp_path / "all" / "verdict.json").read_text())
     assert verdict["decision"] == "GO", run.stdout[-3000:]
     assert {"smoke-gpt-primary", "fallback-gpt-primary", "load-normal", "drill-alpha-down"} <= set(
@@ -146,8 +147,8 @@ def test_a_checklist_init_writes_from_portkeys_routing_is_a_real_gate(
     box = Sandbox(home / "sandbox")
     assert box.stop_component("alpha")
     try:
-        stopped = gonogo("run", "--checklist", str(written), "--stage", "postdeploy",
-                         "--no-report", home=home, extra_env=urls)  # fmt: skip
+        stopped = gonogo_in_process("run", "--checklist", str(written), "--stage", "postdeploy",
+                                    "--no-report", home=home, extra_env=urls)  # fmt: skip
     finally:
         assert box.start_component("alpha")
     assert stopped.returncode == 1, stopped.stdout[-3000:]

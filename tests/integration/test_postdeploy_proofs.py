@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from gonogo.waiting import poll
-from tests.commands import checks_in, gonogo, verdict_in
+from tests.commands import checks_in, gonogo_in_process, verdict_in
 from tests.integration.conftest import RunningSandbox, wait_until_calm
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,7 @@ Config = dict[str, Any]
 
 def run_stage(results: Path, *args: str) -> tuple[str, dict[str, tuple[str, str]]]:
     """`gonogo run --stage postdeploy ARGS`: its output and {check id: (outcome, message)}."""
-    run = gonogo("run", "--stage", "postdeploy", "--results", str(results), *args, timeout=300)
+    run = gonogo_in_process("run", "--stage", "postdeploy", "--results", str(results), *args)
     checks = {id: (c["outcome"], c["message"]) for id, c in checks_in(results).items()}
     return run.stdout + run.stderr, checks
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.commands import gonogo
+from tests.commands import gonogo_in_process
 from tests.integration.conftest import RunningSandbox
 
 pytestmark = pytest.mark.integration
@@ -24,8 +24,8 @@ class Runs:
 
 
 def _rate_limit_run(sandbox: RunningSandbox, results: Path) -> dict[str, Any]:
-    gonogo("run", "--stage", "postdeploy", "-k", "rate-limit", "--no-report",
-           "--results", str(results), home=sandbox.home, timeout=300)  # fmt: skip
+    gonogo_in_process("run", "--stage", "postdeploy", "-k", "rate-limit", "--no-report",
+                      "--results", str(results), home=sandbox.home)  # fmt: skip
     checks: list[dict[str, Any]] = json.loads((results / "verdict.json").read_text())["checks"]
     return checks[0]
 
