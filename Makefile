@@ -113,17 +113,16 @@ ifndef TEST_SEED
 TEST_SEED := $(shell echo $$RANDOM)
 endif
 TEST_ORDER = --random-order --random-order-seed=$(TEST_SEED)
-# xdist workers, one per core. The tests mostly wait (drills, windows, deadlines): 4 workers
-# keep 2 cores busier (1.6 cores against 1.2) and took 5.5 to 7 min, not ~8.5, but 5 of 6 such
-# runs from fresh clones failed one or two timing-bound tests each (a drill's outage probes, a load
-# bound, LiteLLM segfaulting under load): `make test TEST_WORKERS=4` for speed, not for a gate.
-# `make test` keeps each test file whole on one worker (its module-scoped drill, server or
+# xdist workers: three on this 2-core machine. The tests mostly wait (drills, alert windows, a
+# rate-limit minute), so a third worker fills the cores' idle time: 294 s of pytest against 379 s
+# on 2 workers, all passing. On 4, the cores were starved: 5 of 6 runs from fresh clones failed
+# one or two timing-bound tests (a drill's outage probes, a load bound). `make test` keeps each test file whole on one worker (its module-scoped drill, server or
 # sandbox is made once) and each worker has a sandbox of its own (the `sandbox` fixture is per
 # session, a worker is a session); TEST_WORKERS= runs serially.
 # Not --dist loadgroup: under pytest 9 it groups nothing (xdist 3.8 sets item._nodeid, which
 # pytest 9 no longer reads). `make test-fast` spreads test by test, to whichever worker is free
 # (worksteal: its tests take 0.01 to 10 s).
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 FAST_WORKERS ?= 4
 workers = $(if $(1),-n $(1) --dist $(2))
 

@@ -1,7 +1,7 @@
 """How long gonogo's own tests take, by tier, as `make test` runs them (shuffled order included).
 
     .venv/bin/python bench/test_suite.py [--tier suite|fast|integration|packaging] [--seed N]
-                                         [--workers 2] [-- PYTEST_ARGS]
+                                         [--workers 3] [-- PYTEST_ARGS]
 
 By default the two with goals: suite (everything, as `make test`: under 6 min) and fast (no
 sandbox, as `make test-fast`: under 60 s). The others, for finding where the time goes:
@@ -32,7 +32,7 @@ TIERS = {
     "packaging": ["tests/packaging"],
 }
 GOALS_S = {"fast": 60.0, "suite": 360.0}
-WORKERS = {"fast": 4}  # the Makefile's FAST_WORKERS; TEST_WORKERS (2) for the others
+WORKERS = {"fast": 4}  # the Makefile's FAST_WORKERS; TEST_WORKERS (3) for the others
 SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
 
 
@@ -46,7 +46,7 @@ class Tier:
 
 
 def run_tier(name: str, seed: int, workers: int, extra: list[str]) -> Tier:
-    workers = workers or WORKERS.get(name, 2)
+    workers = workers or WORKERS.get(name, 3)
     command = [sys.executable, "-m", "pytest", *TIERS[name], "-q"]
     command += ["--random-order", f"--random-order-seed={seed}", "--durations=5", *extra]
     if workers > 1:  # as `make test` (a file whole on one worker) and `make test-fast`
@@ -69,7 +69,7 @@ def main() -> None:
     options = parser.parse_args()
     names = ["suite", "fast"] if options.tier == "goals" else [options.tier]
     load = f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
-    workers = options.workers or f"{WORKERS['fast']} for fast, 2 for the others"
+    workers = options.workers or f"{WORKERS['fast']} for fast, 3 for the others"
     print(f"seed {options.seed}, xdist workers: {workers}; load before: {load}")
     tiers = [run_tier(n, options.seed, options.workers, options.pytest_args) for n in names]
     for tier in tiers:
