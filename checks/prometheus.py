@@ -13,7 +13,6 @@ each clipped by `window_s` when given; the output shows the window each gate jud
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from gonogo.context import CheckContext
 from gonogo.errors import Inconclusive, ThresholdBreach
 from gonogo.measurements import Measurement, judge
 from gonogo.registry import check_kind
-from gonogo.waiting import pause, poll
+from gonogo.waiting import pause
 
 from .gateway import GatewayRequest
 
@@ -178,30 +177,9 @@ def _send_traffic(spec: PrometheusGate, traffic: Traffic, ctx: CheckContext) -> 
 
 def _await_scrape(prometheus: PrometheusClient, traffic: Traffic, since: datetime) -> None:
     __tracebackhide__ = True
-    if not poll(
-        lambda: _scraped_since(prometheus, traffic.scrape_job, since),
-        timeout_s=traffic.settle_s + traffic.metrics_lag_s,
-        interval_s=0.1,
-    ):
+    timeout_s = traffic.settle_s + traffic.metrics_lag_s
+    if not prometheus.await_scrape(traffic.scrape_job, since, timeout_s):
         raise Inconclusive(
             f"Prometheus did not scrape job {traffic.scrape_job!r} within "
             f"{traffic.settle_s:g} s of the traffic, so the gate has no data on it"
         )
-
-
-def _scraped_since(prometheus: PrometheusClient, job: str, moment: datetime) -> bool:
-    scrapes = [
-        t.get("lastScrape", "")
-        for t in prometheus.targets()
-        if t.get("labels", {}).get("job") == job
-    ]
-    return bool(scrapes) and all(_instant(s) > moment for s in scrapes)
-
-
-def _instant(text: str) -> datetime:
-    """Prometheus's RFC 3339 time (nanoseconds, Z) as an aware datetime."""
-    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(trimmed)
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)

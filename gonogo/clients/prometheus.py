@@ -15,12 +15,14 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
 from gonogo.clients.http import HttpTarget, Reply
 from gonogo.errors import ChecklistError, TargetError
 from gonogo.lazy import lazy_module
+from gonogo.waiting import poll
 
 if TYPE_CHECKING:
     import requests
@@ -99,6 +101,21 @@ class PrometheusClient:
             raise self._unreachable("GET /api/v1/targets", error) from None
         return list(data.get("activeTargets", []))
 
+    def scraped_since(self, job: str, moment: datetime) -> bool:
+        """Every target of `job` was scraped after `moment`: what it counted by then is in."""
+        scrapes = [
+            target.get("lastScrape", "")
+            for target in self.targets()
+            if target.get("labels", {}).get("job") == job
+        ]
+        return bool(scrapes) and all(_instant(scrape) > moment for scrape in scrapes)
+
+    def await_scrape(self, job: str, since: datetime, timeout_s: float) -> bool:
+        """Wait (bounded) until every target of `job` was scraped after `since`."""
+        return bool(
+            poll(lambda: self.scraped_since(job, since), timeout_s=timeout_s, interval_s=0.1)
+        )
+
     def rule_groups(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The rule groups Prometheus has loaded (`kind`: "alert" or "record" only)."""
         query = f"?type={kind}" if kind else ""
@@ -151,6 +168,15 @@ def _reason(error: api_errors.PrometheusApiClientException) -> str:
     if not found:
         return str(error)
     return re.sub(r'\\+"', '"', found.group(1))
+
+
+def _instant(text: str) -> datetime:
+    """Prometheus's RFC 3339 time (nanoseconds, Z) as an aware datetime."""
+    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(trimmed)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _labels(labels: Mapping[str, str]) -> str:
