@@ -1,5 +1,5 @@
 """The sandbox's own life cycle against the REAL components (LiteLLM, Redis, Prometheus,
-Alertmanager, fake providers): up, status, traffic, down, down after a crash, failures.
+Alertmanager, fake providers): up, status, traffic, down after the caller crashed, failures.
 
 Needs the LiteLLM proxy: <project root>/.venv-litellm/bin/litellm, or GONOGO_LITELLM_BIN.
 """
@@ -58,12 +58,26 @@ def litellm_installed() -> None:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, litellm_installed: None) -> Iterator[Sandbox]:
-    """One sandbox for the read-only tests; its teardown checks an in-process down."""
-    sandbox = Sandbox(tmp_path_factory.mktemp("sandbox"))
-    sandbox.up()
+    """One sandbox for the read-only tests, brought up by a process that then crashes (SIGKILL,
+    no cleanup of any kind): its components live on, and this process's `down` in the
+    teardown must stop every one of them. One LiteLLM start serves both proofs."""
+    state_dir = tmp_path_factory.mktemp("sandbox")
+    child = subprocess.Popen(
+        [sys.executable, "-c", UP_IN_CHILD, str(state_dir)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "up"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    sandbox = Sandbox(state_dir)
     statuses = sandbox.status()
-    yield sandbox
-    assert sorted(sandbox.down()) == sorted(COMPONENTS)
+    try:
+        yield sandbox
+    finally:
+        stopped = sandbox.down()  # a failed assertion must not leave the orphans running
+    assert sorted(stopped) == sorted(COMPONENTS)
     _assert_all_gone(statuses, sandbox)
 
 
@@ -209,26 +223,10 @@ def test_a_second_up_while_up_is_a_no_op(running: Sandbox) -> None:
     assert ([status.pid for status in running.status()], running.env()) == before
 
 
-@pytest.mark.usefixtures("litellm_installed")
-def test_down_after_the_caller_crashed_stops_everything(tmp_path: Path) -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", UP_IN_CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "up"
-        statuses = Sandbox(tmp_path).status()
-    finally:
-        child.send_signal(signal.SIGKILL)  # no cleanup of any kind in the caller
-        child.wait()
-    sandbox = Sandbox(tmp_path)
-    try:
-        assert [status.state for status in statuses] == ["ready"] * len(COMPONENTS)
-        assert sandbox.is_up()
-    finally:
-        stopped = sandbox.down()  # a failed assertion must not leave the orphans running
-    assert sorted(stopped) == sorted(COMPONENTS)
-    _assert_all_gone(statuses, sandbox)
+def test_a_sandbox_outlives_the_caller_that_crashed(running: Sandbox) -> None:
+    """(`running`'s teardown then proves that `down` stops everything it left.)"""
+    assert [status.state for status in running.status()] == ["ready"] * len(COMPONENTS)
+    assert running.is_up()
 
 
 @pytest.mark.usefixtures("litellm_installed")
