@@ -25,7 +25,13 @@ from gonogo.resources import (
     sandbox_template_dir,
 )
 from gonogo.sandbox.ports import LOOPBACK, pick_free_ports
-from gonogo.sandbox.readiness import PROBE_TIMEOUT_S, HttpProbe, ReadinessProbe, RedisProbe
+from gonogo.sandbox.readiness import (
+    PROBE_TIMEOUT_S,
+    GatewayWarmUp,
+    HttpProbe,
+    ReadinessProbe,
+    RedisProbe,
+)
 from gonogo.sandbox.state import SandboxLayout
 
 TEMPLATE_DIR = sandbox_template_dir()
@@ -100,6 +106,7 @@ class ComponentSpec:
     probe: ReadinessProbe
     ready_within_s: float
     cpu_heavy_start: bool
+    warm_up: GatewayWarmUp | None = None  # run once it is ready, the other components too
 
 
 def allocate_ports(gateway: str = DEFAULT_GATEWAY, candidate: bool = False) -> dict[str, int]:
@@ -325,11 +332,25 @@ def build_specs(
     for provider in PROVIDERS:
         commands[provider] = _fake_provider_command(provider, ports[provider])
     names = list(component_names(gateway))
+    litellm_configs = {"litellm": config / "litellm.yaml"} if gateway == "litellm" else {}
     if CANDIDATE in ports:
-        candidate_config = config / CANDIDATE_CONFIG
-        commands[CANDIDATE] = litellm_command(_litellm(), candidate_config, ports[CANDIDATE])
+        litellm_configs[CANDIDATE] = config / CANDIDATE_CONFIG
+        commands[CANDIDATE] = litellm_command(
+            _litellm(), config / CANDIDATE_CONFIG, ports[CANDIDATE]
+        )
         names.append(CANDIDATE)  # once a core is free: two LiteLLMs at once slow both
-    return [_spec(name, commands[name], ports[name], secrets_) for name in names]
+    return [
+        _spec(name, commands[name], ports[name], secrets_, litellm_configs.get(name))
+        for name in names
+    ]
+
+
+def _first_model(config: Path) -> str:
+    """The first model group of a rendered LiteLLM config: the one its warm-up asks."""
+    import yaml
+
+    model_list = yaml.safe_load(config.read_text()).get("model_list") or [{}]
+    return str(model_list[0].get("model_name", ""))
 
 
 def _fake_provider_command(provider: str, port: int) -> list[str]:
@@ -354,7 +375,13 @@ def _fake_provider_command(provider: str, port: int) -> list[str]:
     ]
 
 
-def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> ComponentSpec:
+def _spec(
+    name: str, command: list[str], port: int, secrets_: Secrets, litellm_config: Path | None
+) -> ComponentSpec:
+    """`litellm_config`: the component is a LiteLLM serving it, warmed up once ready."""
+    warm_up = None
+    if litellm_config is not None:
+        warm_up = GatewayWarmUp(port, _first_model(litellm_config), secrets_.master_key)
     return ComponentSpec(
         name=name,
         command=command,
@@ -364,6 +391,7 @@ def _spec(name: str, command: list[str], port: int, secrets_: Secrets) -> Compon
         probe=readiness_probe(name, port, secrets_.redis_password),
         ready_within_s=READY_WITHIN_S.get(name, DEFAULT_READY_WITHIN_S),
         cpu_heavy_start=name in CPU_HEAVY_STARTS,
+        warm_up=warm_up,
     )
 
 

@@ -170,6 +170,8 @@ class Sandbox:
             self._spawn(spec, state, append_log=True)
             try:
                 self._wait_ready(spec, secrets_)
+                if spec.warm_up is not None:
+                    spec.warm_up.run()
             except BaseException:
                 self._stop_one(state, name, timeout_s=15.0)  # never leave it half-started
                 raise
@@ -263,7 +265,8 @@ class Sandbox:
     def _spawn_and_wait(
         self, specs: list[ComponentSpec], state: SandboxState, deadline: float, secrets_: Secrets
     ) -> None:
-        """Spawn in order (CPU-heavy starts limited, see below) and wait until all are ready."""
+        """Spawn in order (CPU-heavy starts limited, see below), wait until all are ready, then
+        warm up the gateways (their first request needs the providers up)."""
         unspawned = list(specs)
         starting: dict[str, tuple[ComponentSpec, float]] = {}  # name -> (spec, spawned at)
 
@@ -282,6 +285,9 @@ class Sandbox:
         if not poll(all_ready, timeout_s=budget_s, interval_s=POLL_INTERVAL_S):
             waiting = ", ".join([*starting, *(spec.name for spec in unspawned)])
             raise SandboxError(f"sandbox: {waiting} not ready in time")
+        for spec in specs:
+            if spec.warm_up is not None:
+                spec.warm_up.run()
 
     def _became_ready(
         self, spec: ComponentSpec, spawned_at: float, deadline: float, secrets_: Secrets
