@@ -128,7 +128,7 @@ workers = $(if $(1),-n $(1) --dist $(2))
 
 test: setup sandbox-deps test-deps
 	@echo "test order seed: $(TEST_SEED) (make test TEST_SEED=$(TEST_SEED) replays it)"
-	$(VENV)/bin/pytest tests $(TEST_ORDER) $(call workers,$(TEST_WORKERS),loadfile)
+	$(VENV)/bin/pytest tests $(TEST_ORDER) $(call workers,$(TEST_WORKERS),loadfile) --durations=20
 
 test-fast: setup
 	$(VENV)/bin/pytest tests -m "not integration" $(TEST_ORDER) $(call workers,$(FAST_WORKERS),worksteal)
