@@ -116,9 +116,12 @@ TEST_ORDER = --random-order --random-order-seed=$(TEST_SEED)
 # xdist workers: three on this 2-core machine. The tests mostly wait (drills, alert windows, a
 # rate-limit minute), so a third worker fills the cores' idle time: 294 s of pytest against 379 s
 # on 2 workers, all passing. On 4, the cores were starved: 5 of 6 runs from fresh clones failed
-# one or two timing-bound tests (a drill's outage probes, a load bound). `make test` keeps each test file whole on one worker (its module-scoped drill, server or
-# sandbox is made once) and each worker has a sandbox of its own (the `sandbox` fixture is per
-# session, a worker is a session); TEST_WORKERS= runs serially.
+# one or two timing-bound tests (a drill's outage probes, a load bound). `make test` keeps each
+# test file whole on one worker (its module-scoped drill, server or sandbox is made once) and
+# each worker has a sandbox of its own (the `sandbox` fixture is per session, a worker is a
+# session); TEST_WORKERS= runs serially. --no-loadscope-reorder: xdist would hand out the files
+# with the most tests first, and the longest files (a few long tests each) last;
+# tests/integration/conftest.py puts those first instead.
 # Not --dist loadgroup: under pytest 9 it groups nothing (xdist 3.8 sets item._nodeid, which
 # pytest 9 no longer reads). `make test-fast` spreads test by test, to whichever worker is free
 # (worksteal: its tests take 0.01 to 10 s).
@@ -128,7 +131,7 @@ workers = $(if $(1),-n $(1) --dist $(2))
 
 test: setup sandbox-deps test-deps
 	@echo "test order seed: $(TEST_SEED) (make test TEST_SEED=$(TEST_SEED) replays it)"
-	$(VENV)/bin/pytest tests $(TEST_ORDER) $(call workers,$(TEST_WORKERS),loadfile) --durations=20
+	$(VENV)/bin/pytest tests $(TEST_ORDER) $(call workers,$(TEST_WORKERS),loadfile --no-loadscope-reorder) --durations=20
 
 test-fast: setup
 	$(VENV)/bin/pytest tests -m "not integration" $(TEST_ORDER) $(call workers,$(FAST_WORKERS),worksteal)

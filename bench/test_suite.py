@@ -50,7 +50,8 @@ def run_tier(name: str, seed: int, workers: int, extra: list[str]) -> Tier:
     command = [sys.executable, "-m", "pytest", *TIERS[name], "-q"]
     command += ["--random-order", f"--random-order-seed={seed}", "--durations=5", *extra]
     if workers > 1:  # as `make test` (a file whole on one worker) and `make test-fast`
-        command += ["-n", str(workers), "--dist", "worksteal" if name == "fast" else "loadfile"]
+        dist = ["worksteal"] if name == "fast" else ["loadfile", "--no-loadscope-reorder"]
+        command += ["-n", str(workers), "--dist", *dist]
     started = time.monotonic()
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started

@@ -54,7 +54,10 @@ class FallbackCheck(GatewayRequest):
         description="PromQL of the gateway's fallback counter (one value), checked when "
         "target.prometheus_url is set. Default for LiteLLM: its successful-fallbacks counter.",
     )
-    counter_wait_s: float = Field(5.0, gt=0, description="How long the counter may take.")
+    # The counter rises once LiteLLM's callback counted the answer and Prometheus scraped it
+    # (every second in the sandbox); 5 s ran out on a busy 2-core machine. A counter that
+    # rises ends the wait at once: only a gateway that never counts waits it out.
+    counter_wait_s: float = Field(15.0, gt=0, description="How long the counter may take.")
     prompt: str = "Reply with one short sentence."
 
     def references(self, checklist: Checklist) -> Iterator[Problem]:

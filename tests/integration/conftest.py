@@ -184,20 +184,34 @@ def whole(healthy: RunningSandbox) -> Iterator[RunningSandbox]:
         assert poll(healthy.cache_in_redis, timeout_s=150, interval_s=2)
 
 
-# The test files that take a worker longest (70 to 120 s each) start first on 3 or more workers,
-# each on a worker of its own, so that none is the last thing a run waits for (one left last
-# kept a worker busy 2 min after the rest). Not on 2 workers: two of them side by side starve
-# each other's timing (a PromQL gate then saw no scrape in its window). Shuffled otherwise.
-START_FIRST = (
-    "test_chaos_drills.py",
-    "test_load_on_sandbox.py",
-    "test_postdeploy_proofs.py",
-    "test_rate_limit_on_sandbox.py",
-    "test_canary_and_cost_on_sandbox.py",
+# On 3 or more workers the test files that take a worker longest start first, the longest
+# tier before the next, each tier in its shuffled order, then every other file, shuffled: so
+# that none of them is the last thing a run waits for (canary, 67 s, left last kept a worker
+# busy a minute after the rest). `make test` turns off xdist's own reordering (files with the
+# most tests first), which put these files, each of few tests, last. Not on 2 workers: two of
+# them side by side starved each other's timing (a PromQL gate saw no scrape in its window).
+LONGEST_FIRST = (
+    ("test_chaos_drills.py", "test_load_on_sandbox.py", "test_postdeploy_proofs.py"),  # 80-120 s
+    (  # 30-70 s each
+        "test_canary_and_cost_on_sandbox.py",
+        "test_portkey_sandbox.py",
+        "test_reports_on_sandbox.py",
+        "test_gate_on_sandbox.py",
+        "test_null_gateway.py",
+        "test_init_on_sandbox.py",
+        "test_rate_limit_on_sandbox.py",
+    ),
 )
+
+
+def _tier(item: pytest.Item) -> int:
+    """Which tier of LONGEST_FIRST the item's file is in (past the last: every other file)."""
+    return next(
+        (n for n, files in enumerate(LONGEST_FIRST) if item.path.name in files), len(LONGEST_FIRST)
+    )
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-random-order has shuffled
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if (config.getoption("numprocesses", None) or 0) > 2:
-        items.sort(key=lambda item: item.path.name not in START_FIRST)
+        items.sort(key=_tier)  # stable: the shuffled order within each tier stays
