@@ -213,5 +213,8 @@ def _tier(item: pytest.Item) -> int:
 
 @pytest.hookimpl(trylast=True)  # after pytest-random-order has shuffled
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if (config.getoption("numprocesses", None) or 0) > 2:
+    # Under xdist the workers collect (alike), and the order they send is the order files are
+    # handed out; a worker's own numprocesses option is None, its workerinput has the count.
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and int(workerinput["workercount"]) > 2:
         items.sort(key=_tier)  # stable: the shuffled order within each tier stays
