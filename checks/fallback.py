@@ -10,6 +10,7 @@ gonogo/identity.py); with Prometheus configured, the gateway's fallback counter 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
@@ -58,6 +59,10 @@ class FallbackCheck(GatewayRequest):
     # (every second in the sandbox); 5 s ran out on a busy 2-core machine. A counter that
     # rises ends the wait at once: only a gateway that never counts waits it out.
     counter_wait_s: float = Field(15.0, gt=0, description="How long the counter may take.")
+    scrape_job: str = Field(
+        "gateway", description="Prometheus's job for the gateway: with no successful scrape of "
+        "it since the fallback, a counter that did not rise is no evidence (Inconclusive).",
+    )  # fmt: skip
     prompt: str = "Reply with one short sentence."
 
     def references(self, checklist: Checklist) -> Iterator[Problem]:
@@ -103,11 +108,12 @@ def fallback_chain_answers(spec: FallbackCheck, ctx: CheckContext) -> None:
             f"{subject}: expected a fallback group ({', '.join(chain)}) to answer 200 from "
             f"{reply.request} within {seconds(ctx.timeout(spec))}, got {reply.observed}"
         )
+    answered = datetime.now(UTC)
     problem = _who_answered(spec, ctx, reply, chain)
     if problem:
         raise CheckFailure(f"{subject}: {problem}")
     if counter is not None and before is not None:
-        _counter_rose(ctx, spec, counter, before)
+        _counter_rose(ctx, spec, counter, before, answered)
 
 
 def _chain(spec: FallbackCheck, ctx: CheckContext) -> list[str]:
@@ -162,12 +168,23 @@ def _provider_of(ctx: CheckContext, group: str, reply: ChatReply) -> str | None:
     return provider_mismatch(reply.headers, provider, ctx.gateway.litellm) if provider else None
 
 
-def _counter_rose(ctx: CheckContext, spec: FallbackCheck, counter: str, before: float) -> None:
+def _counter_rose(
+    ctx: CheckContext, spec: FallbackCheck, counter: str, before: float, answered: datetime
+) -> None:
+    """The counter rose; or it did not, though Prometheus scraped the gateway after the answer
+    (LiteLLM counts a fallback before it answers): a finding. Without such a scrape (scrapes
+    failing, e.g. timing out), nothing was seen: Inconclusive."""
     __tracebackhide__ = True
     after = poll(
         lambda: value if (value := _count(ctx, counter)) > before else None,
         timeout_s=spec.counter_wait_s,
         interval_s=0.1,  # the next scrape is what it waits for: see it soon after it lands
     )
+    if after is None and not ctx.client(PrometheusClient).scraped_since(spec.scrape_job, answered):
+        raise Inconclusive(
+            f"fallback {spec.model}: Prometheus has not scraped job {spec.scrape_job!r} "
+            f"successfully in the {spec.counter_wait_s:g} s since the fallback, so the gateway's "
+            "counter could not be read"
+        )
     ctx.measure("fallback counter increase", (after or before) - before, at_least=1)
     ctx.judge(f"fallback {spec.model}: the gateway's counter {counter!r}")

@@ -102,13 +102,12 @@ class PrometheusClient:
         return list(data.get("activeTargets", []))
 
     def scraped_since(self, job: str, moment: datetime) -> bool:
-        """Every target of `job` was scraped after `moment`: what it counted by then is in."""
-        scrapes = [
-            target.get("lastScrape", "")
-            for target in self.targets()
-            if target.get("labels", {}).get("job") == job
-        ]
-        return bool(scrapes) and all(_instant(scrape) > moment for scrape in scrapes)
+        """Every target of `job` was last scraped after `moment`, and that scrape succeeded:
+        what the target counted by then is in. (A failed scrape updates lastScrape too.)"""
+        targets = [t for t in self.targets() if t.get("labels", {}).get("job") == job]
+        return bool(targets) and all(
+            _instant(t.get("lastScrape", "")) > moment and t.get("health") == "up" for t in targets
+        )
 
     def await_scrape(self, job: str, since: datetime, timeout_s: float) -> bool:
         """Wait (bounded) until every target of `job` was scraped after `since`."""

@@ -33,7 +33,8 @@ class GatewayAndPrometheus:
         if scope["path"] == "/api/v1/targets":
             self.asked.append("targets")
             moment = datetime.now(UTC) if self.scrapes else datetime(2020, 1, 1, tzinfo=UTC)
-            target = {"labels": {"job": "gateway"}, "lastScrape": moment.isoformat()}
+            scrape = {"health": "up", "lastScrape": moment.isoformat()}
+            target = {"labels": {"job": "gateway"}, **scrape}
             body = {"status": "success", "data": {"activeTargets": [target]}}
             await answer(send, 200, json.dumps(body).encode(), b"application/json")
             return
