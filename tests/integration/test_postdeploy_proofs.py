@@ -140,12 +140,15 @@ def test_a_healthy_run_leaves_junit_and_allure_results_and_no_secret(
 def test_stateful_proofs_give_the_same_verdict_run_again(
     healthy_run: HealthyRun, calm: RunningSandbox, tmp_path: Path
 ) -> None:
-    """A rate-limit window, a counter, cache keys: the second run is GO as the first was."""
+    """A rate-limit window, a counter, cache keys, a run's window: the second run is GO as the
+    first was. Not gate-p95-latency: over this run's ~30 requests its p95 is the second slowest
+    answer, and two slow answers (other workers loading the same 2 cores) made it NO-GO twice;
+    the whole stage's run proves it GO over its ~60, the slowed-provider test NO-GO."""
     assert not failed(healthy_run.checks)
-    again = "rate-limit or cache-served or fallback or gate-"
+    again = "rate-limit or cache-served or fallback or gate-error-rate or gate-cache-hit-rate"
     output, checks = run_stage(tmp_path / "second", "-k", again)
     assert not failed(checks)
-    assert len(checks) >= 6
+    assert len(checks) >= 5
     assert decision(output).startswith("GO - ")
 
 
