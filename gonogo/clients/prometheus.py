@@ -110,7 +110,7 @@ class PrometheusClient:
         )
 
     def await_scrape(self, job: str, since: datetime, timeout_s: float) -> bool:
-        """Wait (bounded) until every target of `job` was scraped after `since`."""
+        """Wait (bounded) until every target of `job` was scraped successfully after `since`."""
         return bool(
             poll(lambda: self.scraped_since(job, since), timeout_s=timeout_s, interval_s=0.1)
         )
