@@ -115,11 +115,11 @@ endif
 TEST_ORDER = --random-order --random-order-seed=$(TEST_SEED)
 # xdist workers: three on this 2-core machine. The tests mostly wait (drills, alert windows, a
 # rate-limit minute), so a third worker fills the cores' idle time: ~5.5 min from a fresh clone
-# (`make test` 5 min 44 s, 594 passed) against ~8.5 on 2 workers. On 4, the cores were starved:
-# 5 of 6 runs from fresh clones failed one or two timing-bound tests (a drill's outage probes). `make test` keeps each
-# test file whole on one worker (its module-scoped drill, server or sandbox is made once) and
-# each worker has a sandbox of its own (the `sandbox` fixture is per session, a worker is a
-# session); TEST_WORKERS= runs serially. --no-loadscope-reorder: xdist would hand out the files
+# (`make test` 5 min 24 to 5 min 44 s) against ~8.5 on 2 workers. On 4, the cores were starved:
+# 5 of 6 runs from fresh clones failed one or two timing-bound tests (a drill's outage probes).
+# `make test` keeps each test file whole on one worker (its module-scoped drill, server or
+# sandbox is made once) and each worker has a sandbox of its own (the `sandbox` fixture is per
+# session, a worker is a session); TEST_WORKERS= runs serially. --no-loadscope-reorder: xdist would hand out the files
 # with the most tests first, and the longest files (a few long tests each) last;
 # tests/integration/conftest.py puts those first instead.
 # Not --dist loadgroup: under pytest 9 it groups nothing (xdist 3.8 sets item._nodeid, which

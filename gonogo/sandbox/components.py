@@ -336,7 +336,7 @@ def build_specs(
     if CANDIDATE in ports:
         litellm_configs[CANDIDATE] = config / CANDIDATE_CONFIG
         commands[CANDIDATE] = litellm_command(
-            _litellm(), config / CANDIDATE_CONFIG, ports[CANDIDATE]
+            _litellm(), litellm_configs[CANDIDATE], ports[CANDIDATE]
         )
         names.append(CANDIDATE)  # once a core is free: two LiteLLMs at once slow both
     return [

@@ -287,7 +287,7 @@ class Sandbox:
             raise SandboxError(f"sandbox: {waiting} not ready in time")
         for spec in specs:
             if spec.warm_up is not None:
-                spec.warm_up.run()
+                spec.warm_up.run(within_s=deadline - time.monotonic())
 
     def _became_ready(
         self, spec: ComponentSpec, spawned_at: float, deadline: float, secrets_: Secrets

@@ -124,13 +124,15 @@ class GatewayWarmUp:
     api_key: str = field(repr=False)
     timeout_s: float = WARM_UP_TIMEOUT_S
 
-    def run(self) -> None:
+    def run(self, within_s: float | None = None) -> None:
+        """Ask once, for at most `timeout_s`, or `within_s` (what is left of a start's budget)
+        when that is less, though never under 1 s."""
         from gonogo.clients.http import HttpTarget  # only a gateway's start needs httpx here
 
+        timeout_s = self.timeout_s if within_s is None else max(1.0, min(self.timeout_s, within_s))
         gateway = HttpTarget(
-            "LiteLLM", f"http://{LOOPBACK}:{self.port}", api_key=self.api_key,
-            timeout_s=self.timeout_s,
-        )  # fmt: skip
+            "LiteLLM", f"http://{LOOPBACK}:{self.port}", api_key=self.api_key, timeout_s=timeout_s
+        )
         request = {
             "model": self.model,
             "messages": [{"role": "user", "content": "warm up"}],

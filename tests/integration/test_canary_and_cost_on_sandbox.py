@@ -30,10 +30,10 @@ pytestmark = pytest.mark.integration
 
 class Candidate:
     def __init__(self, box: Sandbox, env: dict[str, str], home: Path) -> None:
-        self.box, self.env, self.home, self.folder = box, env, home, home
+        self.box, self.env, self.home = box, env, home
 
     def run(self, target: str, *args: str) -> dict[str, dict[str, object]]:
-        checklist = canary_checklist(self.folder / f"{target}.yaml", self.env, target)
+        checklist = canary_checklist(self.home / f"{target}.yaml", self.env, target)
         return self.checks("--checklist", str(checklist), "--stage", "canary", *args)
 
     def checks(self, *args: str) -> dict[str, dict[str, object]]:
