@@ -55,9 +55,9 @@ class FallbackCheck(GatewayRequest):
         description="PromQL of the gateway's fallback counter (one value), checked when "
         "target.prometheus_url is set. Default for LiteLLM: its successful-fallbacks counter.",
     )
-    # The counter rises once Prometheus scraped it after the answer (every 2 s in the sandbox);
-    # 5 s ran out on a busy 2-core machine. A counter that rises ends the wait at once: only a
-    # gateway that never counts, or a Prometheus that cannot scrape it, waits it out.
+    # The counter rises once Prometheus scraped it after the answer (every 2 s in the sandbox):
+    # 5 s left little room on a busy 2-core machine. A counter that rises ends the wait at
+    # once: only a gateway that never counts, or a Prometheus that cannot scrape it, waits.
     counter_wait_s: float = Field(15.0, gt=0, description="How long the counter may take.")
     scrape_job: str = Field(
         "gateway", description="Prometheus's job for the gateway: with no successful scrape of "
