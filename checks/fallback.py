@@ -173,18 +173,31 @@ def _counter_rose(
 ) -> None:
     """The counter rose; or it did not, though Prometheus scraped the gateway after the answer
     (LiteLLM counts a fallback before it answers): a finding. Without such a scrape (scrapes
-    failing, e.g. timing out), nothing was seen: Inconclusive."""
+    failing, e.g. timing out), nothing was seen; a counter that fell was reset (a restart, a
+    target gone) and has no baseline: Inconclusive either way."""
     __tracebackhide__ = True
-    after = poll(
-        lambda: value if (value := _count(ctx, counter)) > before else None,
-        timeout_s=spec.counter_wait_s,
-        interval_s=0.1,  # the next scrape is what it waits for: see it soon after it lands
-    )
-    if after is None and not ctx.client(PrometheusClient).scraped_since(spec.scrape_job, answered):
+    prometheus = ctx.client(PrometheusClient)
+
+    def moved() -> float | None:
+        value = _count(ctx, counter)
+        return value if value != before else None
+
+    # The next scrape is what it waits for: see it soon after it lands.
+    after = poll(moved, timeout_s=spec.counter_wait_s, interval_s=0.1)
+    if after is None:
+        if not prometheus.scraped_since(spec.scrape_job, answered):
+            raise Inconclusive(
+                f"fallback {spec.model}: Prometheus has not scraped job {spec.scrape_job!r} "
+                f"successfully in the {spec.counter_wait_s:g} s since the fallback, so the "
+                f"gateway's counter could not be read (last scrape: "
+                f"{prometheus.scrape_trouble(spec.scrape_job)})"
+            )
+        # The wait can end just before a good scrape lands: the decisive read is after it.
+        after = _count(ctx, counter)
+    if after < before:
         raise Inconclusive(
-            f"fallback {spec.model}: Prometheus has not scraped job {spec.scrape_job!r} "
-            f"successfully in the {spec.counter_wait_s:g} s since the fallback, so the gateway's "
-            "counter could not be read"
+            f"fallback {spec.model}: the gateway's counter fell from {before:g} to {after:g} "
+            "during the check (the gateway restarted or a target left), so it has no baseline"
         )
-    ctx.measure("fallback counter increase", (after or before) - before, at_least=1)
+    ctx.measure("fallback counter increase", after - before, at_least=1)
     ctx.judge(f"fallback {spec.model}: the gateway's counter {counter!r}")

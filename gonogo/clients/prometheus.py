@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gonogo.checklist import Target
@@ -102,11 +102,18 @@ class PrometheusClient:
         return list(data.get("activeTargets", []))
 
     def scraped_since(self, job: str, moment: datetime) -> bool:
-        """Every target of `job` was last scraped after `moment`, and that scrape succeeded:
-        what the target counted by then is in. (A failed scrape updates lastScrape too.)"""
-        targets = [t for t in self.targets() if t.get("labels", {}).get("job") == job]
-        return bool(targets) and all(
-            _instant(t.get("lastScrape", "")) > moment and t.get("health") == "up" for t in targets
+        """Every target of `job` was last scraped after `moment`, that scrape succeeded, and what
+        it read can be queried. Read from `up`, which Prometheus commits with the scrape's
+        samples: the targets API reports a scrape before its samples land."""
+        selector = f'up{{job="{job}"}}'
+        stamps = self.query(f"timestamp({selector})")
+        # Read second: a scrape landing between the two reads is newer still, so a failed one
+        # can only make this False.
+        health = self.query(selector)
+        return (
+            bool(stamps and health)
+            and all(sample.value > moment.timestamp() for sample in stamps)
+            and all(sample.value == 1 for sample in health)
         )
 
     def await_scrape(self, job: str, since: datetime, timeout_s: float) -> bool:
@@ -114,6 +121,17 @@ class PrometheusClient:
         return bool(
             poll(lambda: self.scraped_since(job, since), timeout_s=timeout_s, interval_s=0.1)
         )
+
+    def scrape_trouble(self, job: str) -> str:
+        """What Prometheus last said of scraping `job`'s targets, for a message: their health
+        and last error, e.g. "down (context deadline exceeded)"."""
+        said = [
+            f"{target.get('health', 'unknown')}"
+            + (f" ({target['lastError']})" if target.get("lastError") else "")
+            for target in self.targets()
+            if target.get("labels", {}).get("job") == job
+        ]
+        return ", ".join(said) or f"no target of job {job!r}"
 
     def rule_groups(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The rule groups Prometheus has loaded (`kind`: "alert" or "record" only)."""
@@ -167,15 +185,6 @@ def _reason(error: api_errors.PrometheusApiClientException) -> str:
     if not found:
         return str(error)
     return re.sub(r'\\+"', '"', found.group(1))
-
-
-def _instant(text: str) -> datetime:
-    """Prometheus's RFC 3339 time (nanoseconds, Z) as an aware datetime."""
-    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(trimmed)
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
 
 
 def _labels(labels: Mapping[str, str]) -> str:

@@ -10,6 +10,7 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -40,6 +41,30 @@ async def answer(send: Send, status: int, body: bytes, content_type: bytes) -> N
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def promql_asked(scope: Scope) -> str:
+    """The PromQL of a stand-in Prometheus's /api/v1/query request."""
+    return str(parse_qs(scope["query_string"].decode()).get("query", [""])[0])
+
+
+def prometheus_vector(value: float) -> bytes:
+    """Prometheus's answer holding one series of value `value`."""
+    series = {"metric": {}, "value": [0, str(value)]}
+    return json.dumps(
+        {"status": "success", "data": {"resultType": "vector", "result": [series]}}
+    ).encode()
+
+
+def scrape_state(promql: str, scraped_at: float, up: bool) -> bytes | None:
+    """A stand-in Prometheus's answer to what PrometheusClient.scraped_since asks of a job (its
+    target's `up` and when that was written): one target, last scraped at `scraped_at`, that
+    scrape good if `up`. None for any other query."""
+    if promql.startswith("timestamp(up{"):
+        return prometheus_vector(scraped_at)
+    if promql.startswith("up{"):
+        return prometheus_vector(1 if up else 0)
+    return None
 
 
 async def alive(scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,49 +1,62 @@
 """fallback's counter is evidence only through a scrape that succeeded after the fallback: a
 counter that did not rise though Prometheus scraped the gateway is a finding (Failed); with the
 gateway's scrapes failing (LiteLLM's ~210 KB /metrics timing out on a busy machine), nothing was
-seen, and the check says so (Inconclusive), never "the counter did not rise"."""
+seen, and the check says so (Inconclusive), never "the counter did not rise". The wait can end
+just before a good scrape lands: the decisive read comes after Prometheus shows that scrape. A
+counter that fell was reset under the check (a restart): no baseline, so Inconclusive too."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from tests.commands import checks_in, gonogo_in_process
-from tests.plugin.servers import answer, serving
+from tests.plugin.servers import answer, prometheus_vector, promql_asked, scrape_state, serving
 
 COMPLETION = b'{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}]}'
-# The counter never rises: whether that is a finding depends on the scrapes.
-COUNTER = {"status": "success", "data": {"resultType": "vector", "result": [
-    {"metric": {}, "value": [0, "3"]}]}}  # fmt: skip
+JSON = b"application/json"
 
 
-def gateway_and_prometheus(health: str) -> ASGIApp:
+class GatewayAndPrometheus:
     """A LiteLLM that falls back to gpt-backup, and a Prometheus whose gateway job was last
-    scraped now, with `health` ("up": the scrape succeeded)."""
+    scraped now (good if `up`). The fallback counter reads `counter(scrape_asked)`: 3 before
+    the fallback, then whatever the case says, knowing whether the check has asked about the
+    scrape yet."""
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, up: bool, counter: Callable[[bool], float]) -> None:
+        self.up, self.counter = up, counter
+        self.fallen_back = self.scrape_asked = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == "/api/v1/query":
-            await answer(send, 200, json.dumps(COUNTER).encode(), b"application/json")
+            await answer(send, 200, self._query(promql_asked(scope)), JSON)
         elif scope["path"] == "/api/v1/targets":
-            target = {"labels": {"job": "gateway"}, "health": health,
-                      "lastScrape": datetime.now(UTC).isoformat()}  # fmt: skip
+            target = {"labels": {"job": "gateway"}, "health": "up" if self.up else "down",
+                      "lastError": "" if self.up else "context deadline exceeded"}  # fmt: skip
             body = {"status": "success", "data": {"activeTargets": [target]}}
-            await answer(send, 200, json.dumps(body).encode(), b"application/json")
+            await answer(send, 200, json.dumps(body).encode(), JSON)
         else:
             await receive()
+            self.fallen_back = True
             headers = [
-                (b"content-type", b"application/json"),
+                (b"content-type", JSON),
                 (b"x-litellm-model-group", b"gpt-backup"),
                 (b"x-litellm-attempted-fallbacks", b"1"),
             ]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": COMPLETION})
 
-    return app
+    def _query(self, promql: str) -> bytes:
+        state = scrape_state(promql, time.time(), self.up)
+        if state is not None:
+            self.scrape_asked = True
+            return state
+        return prometheus_vector(self.counter(self.scrape_asked) if self.fallen_back else 3)
 
 
 CHECKLIST = """version: 1
@@ -56,21 +69,38 @@ checks:
 """
 
 
+def never_rises(scrape_asked: bool) -> float:
+    return 3
+
+
+def rises_once_the_scrape_is_seen(scrape_asked: bool) -> float:
+    return 4 if scrape_asked else 3
+
+
+def falls(scrape_asked: bool) -> float:
+    return 1
+
+
 @pytest.mark.parametrize(
-    ("health", "outcome", "said"),
+    ("up", "counter", "outcome", "said"),
     [
-        ("up", "failed", "fallback counter increase 0, expected >= 1"),
-        ("down", "inconclusive", "Prometheus has not scraped job 'gateway' successfully"),
+        (True, never_rises, "failed", "fallback counter increase 0, expected >= 1"),
+        (False, never_rises, "inconclusive",
+         "Prometheus has not scraped job 'gateway' successfully in the 0.5 s since the fallback, "
+         "so the gateway's counter could not be read (last scrape: down (context deadline "
+         "exceeded))"),
+        (True, rises_once_the_scrape_is_seen, "passed", ""),
+        (True, falls, "inconclusive", "the gateway's counter fell from 3 to 1 during the check"),
     ],
-)
+)  # fmt: skip
 def test_a_counter_that_did_not_rise_is_a_finding_only_after_a_good_scrape(
-    tmp_path: Path, health: str, outcome: str, said: str
+    tmp_path: Path, up: bool, counter: Callable[[bool], float], outcome: str, said: str
 ) -> None:
-    with serving(gateway_and_prometheus(health)) as url:
+    with serving(GatewayAndPrometheus(up, counter)) as url:
         (tmp_path / "checklist.yaml").write_text(CHECKLIST.format(url=url))
         run = gonogo_in_process("run", "--results", str(tmp_path / "r"), cwd=tmp_path,
                                 home=tmp_path)  # fmt: skip
-    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.returncode == (0 if outcome == "passed" else 1), run.stdout + run.stderr
     check = checks_in(tmp_path / "r")["fallback"]
     assert check["outcome"] == outcome, check["message"]
     assert said in check["message"]

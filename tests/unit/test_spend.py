@@ -6,8 +6,8 @@ never fired). A one-word request goes first, then a scrape after it, then the sp
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from gonogo.chaos import spend as spend_module
@@ -16,27 +16,25 @@ from starlette.types import Receive, Scope, Send
 
 from gonogo.checklist import Checklist, Target
 from gonogo.errors import TargetError
-from tests.plugin.servers import answer, serving
+from tests.plugin.servers import answer, promql_asked, scrape_state, serving
 
 COMPLETION = b'{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"}}]}'
 
 
 class GatewayAndPrometheus:
-    """One port: chat completions costing a cent per 100 words, and Prometheus's targets, whose
-    gateway job was last scraped now (or never, when `scrapes` is False). Records the asks."""
+    """One port: chat completions costing a cent per 100 words, and Prometheus's scrape state:
+    the gateway job was last scraped now (or never, when `scrapes` is False). Records asks."""
 
     def __init__(self, scrapes: bool) -> None:
         self.scrapes = scrapes
-        self.asked: list[str] = []  # "one word", "targets", "spend"
+        self.asked: list[str] = []  # "one word", "scrape", "spend"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"] == "/api/v1/targets":
-            self.asked.append("targets")
-            moment = datetime.now(UTC) if self.scrapes else datetime(2020, 1, 1, tzinfo=UTC)
-            scrape = {"health": "up", "lastScrape": moment.isoformat()}
-            target = {"labels": {"job": "gateway"}, **scrape}
-            body = {"status": "success", "data": {"activeTargets": [target]}}
-            await answer(send, 200, json.dumps(body).encode(), b"application/json")
+        if scope["path"] == "/api/v1/query":
+            self.asked.append("scrape")
+            scraped_at = time.time() if self.scrapes else 0.0
+            state = scrape_state(promql_asked(scope), scraped_at, up=True)
+            await answer(send, 200, state or b"{}", b"application/json")
             return
         request = json.loads((await receive())["body"])
         words = len(request["messages"][0]["content"].split())
@@ -66,7 +64,7 @@ def test_a_scrape_after_a_one_word_request_comes_before_the_spend(
     assert spend(checklist, ACTION).endswith(" USD in 3 requests")
     first_spend = app.asked.index("spend")
     assert app.asked[0] == "one word"
-    assert "targets" in app.asked[1:first_spend]
+    assert "scrape" in app.asked[1:first_spend]
     assert app.asked[first_spend:] == ["spend"] * 2
 
 
