@@ -34,6 +34,11 @@ LIMITER_WINDOW_S = 60  # LiteLLM's rpm window: a calendar minute
 # Cache probes at once, to use every Redis connection LiteLLM pooled before a restart: 8 left
 # some stale (its pool grows with the load tests' concurrency), and a later test lost a write.
 POOLED_PROBES = 32
+# The groups a test breaks through their provider. LiteLLM keeps a deployment that failed in
+# cooldown a moment after its provider is back: meanwhile gpt-primary answers from gpt-backup,
+# llama-solo 429. A later test's smoke checks must not see that.
+OWN_PROVIDER_GROUPS = ("gpt-primary", "gpt-backup", "llama-solo")
+SERVED_AGAIN_WITHIN_S = 15
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,24 @@ class RunningSandbox:
         return next((part.pid for part in self.box.status() if part.name == "redis"), None)
 
     def reset_faults(self) -> None:
+        """Clear every fault, and wait until each group is served by its own provider again."""
         for provider in ("alpha", "beta", "gamma"):
             httpx.post(f"{self.provider_url(provider)}/admin/reset").raise_for_status()
+        if not poll(self._each_group_serves_itself, timeout_s=SERVED_AGAIN_WITHIN_S):
+            pytest.fail(f"a group is not served by itself {SERVED_AGAIN_WITHIN_S} s after reset")
+
+    def _each_group_serves_itself(self) -> bool:
+        return all(self._serves_itself(group) for group in OWN_PROVIDER_GROUPS)
+
+    def _serves_itself(self, group: str) -> bool:
+        uncached = {"messages": [{"role": "user", "content": "hi"}], "cache": {"no-cache": True}}
+        reply = httpx.post(
+            f"{self.env['GONOGO_GATEWAY_URL']}/v1/chat/completions",
+            headers={"Authorization": f"Bearer {self.env['GONOGO_API_KEY']}"},
+            json={"model": group, **uncached},
+            timeout=10,
+        )
+        return reply.status_code == 200 and reply.headers.get("x-litellm-model-group") == group
 
     def redis_restarted(self) -> None:
         """Say that Redis went down and back up just now (see `redis_restarts`)."""
