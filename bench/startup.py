@@ -6,8 +6,10 @@ Each command runs as a user runs it (a fresh interpreter of this venv, in the re
 times; the figures are the medians of wall time and of CPU time (user + system of the child).
 The baseline is the bare import of pytest in the same interpreter, measured in the same loop so
 that a busy machine weighs on both alike. `gonogo run --stage predeploy` is the whole pre-deploy
-gate (it needs no sandbox), without the HTML report. Goal: `gonogo validate` of the repository's
-checklist at most 0.6 s of CPU and at most 1.5x the baseline's. Not a test.
+gate (it needs no sandbox), without the HTML report. "validate's libraries alone" is the floor
+under `gonogo validate`: the libraries it imports before any gonogo module. Goal: `gonogo
+validate` of the repository's checklist at most 0.6 s of CPU and at most 1.5x the baseline's.
+Not a test.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_CPU_S, GOAL_RATIO = 0.6, 1.5
+# What `gonogo validate` cannot start without, before any checklist model exists: its command
+# line, its validation library, its YAML parser, and the entry points that find the suites.
+LIBRARIES = (
+    "import click, pydantic.main, yaml, importlib.metadata; "
+    "importlib.metadata.entry_points(group='gonogo.plugins')"
+)
 
 
 def measured(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -46,6 +54,7 @@ def main() -> None:
         env = {**os.environ, "GONOGO_HOME": home}
         commands = {
             'python -c "import pytest"': [sys.executable, "-c", "import pytest"],
+            "validate's libraries alone": [sys.executable, "-c", LIBRARIES],
             "gonogo validate": [*gonogo, "validate", "--checklist", "checklist.yaml"],
             "gonogo run --stage predeploy": [
                 *gonogo, "run", "--stage", "predeploy", "--no-report", "--results", f"{home}/run",
