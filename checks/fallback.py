@@ -194,6 +194,7 @@ def _counter_rose(
             )
         # The wait can end just before a good scrape lands: the decisive read is after it.
         after = _count(ctx, counter)
+    ctx.attach("fallback counter", f"{counter}\nbefore the fallback: {before:g}\nafter: {after:g}")
     if after < before:
         raise Inconclusive(
             f"fallback {spec.model}: the gateway's counter fell from {before:g} to {after:g} "
