@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 import yaml
 
@@ -35,6 +35,18 @@ def prometheus_duration(text: str) -> float:
     if not parts or "".join(number + unit for number, unit in parts) != text.strip():
         raise ValueError(f"not a Prometheus duration: {text!r}")
     return sum(float(number) * _UNIT_S[unit] for number, unit in parts)
+
+
+def shortest_scrape_interval_s(config: Mapping[str, Any]) -> float:
+    """The shortest interval any job of a Prometheus configuration is scraped at (a job with
+    none set uses the global one). A rule's series may come from any job: a floor taken from a
+    slower one would refuse a deadline Prometheus can meet."""
+    default = (config.get("global") or {}).get("scrape_interval")
+    global_s = prometheus_duration(default) if default else DEFAULT_SCRAPE_INTERVAL_S
+    jobs = config.get("scrape_configs") or []
+    intervals = [prometheus_duration(job["scrape_interval"]) if job.get("scrape_interval")
+                 else global_s for job in jobs]  # fmt: skip
+    return min(intervals, default=global_s)
 
 
 @dataclass(frozen=True)
@@ -79,10 +91,8 @@ class AlertingClient:
         return found
 
     def scrape_interval_s(self) -> float:
-        """The global scrape interval of the running Prometheus (its loaded configuration)."""
-        config = yaml.safe_load(self.prometheus.config_yaml()) or {}
-        interval = (config.get("global") or {}).get("scrape_interval")
-        return prometheus_duration(interval) if interval else DEFAULT_SCRAPE_INTERVAL_S
+        """The shortest scrape interval of the running Prometheus (its loaded configuration)."""
+        return shortest_scrape_interval_s(yaml.safe_load(self.prometheus.config_yaml()) or {})
 
     def floor_s(self, rule: AlertRule) -> float:
         return self.scrape_interval_s() + rule.evaluation_interval_s + rule.for_s

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from gonogo.rollback.backup import take_backup
 
-from gonogo.clients.alerting import prometheus_duration
+from gonogo.clients.alerting import prometheus_duration, shortest_scrape_interval_s
 from gonogo.timeline import Timeline
 
 
@@ -23,6 +23,27 @@ def test_prometheus_durations(text: str, seconds: float) -> None:
 def test_a_bad_duration_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a Prometheus duration"):
         prometheus_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("config", "seconds"),
+    [
+        ({}, 60.0),  # Prometheus's own default
+        ({"global": {"scrape_interval": "15s"}}, 15.0),
+        # the sandbox: the gateway's job is slower than the others
+        ({"global": {"scrape_interval": "1s"},
+          "scrape_configs": [{"job_name": "gateway", "scrape_interval": "2s"}, {"job_name": "x"}]},
+         1.0),
+        # a job faster than the global interval sets the floor
+        ({"global": {"scrape_interval": "30s"},
+          "scrape_configs": [{"job_name": "gateway", "scrape_interval": "5s"}]}, 5.0),
+        # every job slower than the global one: the global one is nobody's
+        ({"global": {"scrape_interval": "1s"},
+          "scrape_configs": [{"job_name": "gateway", "scrape_interval": "10s"}]}, 10.0),
+    ],
+)  # fmt: skip
+def test_the_alert_floor_takes_the_fastest_job(config: dict[str, object], seconds: float) -> None:
+    assert shortest_scrape_interval_s(config) == seconds
 
 
 def test_the_timeline_prints_each_step_once_and_measures_between_them(tmp_path: Path) -> None:
