@@ -127,20 +127,12 @@ class GatewayWarmUp:
     def run(self, within_s: float | None = None) -> None:
         """Ask once, for at most `timeout_s`, or `within_s` (what is left of a start's budget)
         when that is less, though never under 1 s."""
-        from gonogo.clients.http import HttpTarget  # only a gateway's start needs httpx here
+        from gonogo.clients.gateway import GatewayClient  # only a gateway's start needs httpx
 
         timeout_s = self.timeout_s if within_s is None else max(1.0, min(self.timeout_s, within_s))
-        gateway = HttpTarget(
-            "LiteLLM", f"http://{LOOPBACK}:{self.port}", api_key=self.api_key, timeout_s=timeout_s
-        )
-        request = {
-            "model": self.model,
-            "messages": [{"role": "user", "content": "warm up"}],
-            "max_tokens": 1,
-            "cache": {"no-cache": True},  # nothing of it stays in the cache
-        }
-        try:
-            gateway.request("POST", "/v1/chat/completions", json_body=request)
+        gateway = GatewayClient(f"http://{LOOPBACK}:{self.port}", api_key=self.api_key)
+        try:  # uncached: nothing of it stays in the cache
+            gateway.chat(self.model, "warm up", stream=False, max_tokens=1, timeout_s=timeout_s)
         except TargetError:
             pass  # it answered its probe a moment ago: the next request will say what is wrong
         finally:

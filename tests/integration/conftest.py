@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from gonogo.cli import write_sandbox_checklist
+from gonogo.clients.gateway import GatewayClient
 from gonogo.environment import sandbox_dir
 from gonogo.sandbox import Sandbox
 from gonogo.waiting import poll
@@ -65,10 +66,9 @@ class RunningSandbox:
         use several, so a later test finds none stale."""
         from gonogo.chaos.probes import cache_problem
 
-        from gonogo.clients.gateway import GatewayClient
         from gonogo.clients.redis import RedisClient
 
-        gateway = GatewayClient(self.env["GONOGO_GATEWAY_URL"], api_key=self.env["GONOGO_API_KEY"])
+        gateway = self.gateway()
         redis = RedisClient(
             self.env["GONOGO_REDIS_URL"], self.env.get("GONOGO_REDIS_PASSWORD"), None
         )
@@ -83,29 +83,24 @@ class RunningSandbox:
                 return not any(probe.result() for probe in probes)
         finally:
             redis.close()
+            gateway.close()
 
     def redis_pid(self) -> int | None:
         return next((part.pid for part in self.box.status() if part.name == "redis"), None)
+
+    def gateway(self) -> GatewayClient:
+        return GatewayClient(self.env["GONOGO_GATEWAY_URL"], api_key=self.env["GONOGO_API_KEY"])
 
     def reset_faults(self) -> None:
         """Clear every fault, and wait until each group is served by its own provider again."""
         for provider in ("alpha", "beta", "gamma"):
             httpx.post(f"{self.provider_url(provider)}/admin/reset").raise_for_status()
-        if not poll(self._each_group_serves_itself, timeout_s=SERVED_AGAIN_WITHIN_S):
-            pytest.fail(f"a group is not served by itself {SERVED_AGAIN_WITHIN_S} s after reset")
-
-    def _each_group_serves_itself(self) -> bool:
-        return all(self._serves_itself(group) for group in OWN_PROVIDER_GROUPS)
-
-    def _serves_itself(self, group: str) -> bool:
-        uncached = {"messages": [{"role": "user", "content": "hi"}], "cache": {"no-cache": True}}
-        reply = httpx.post(
-            f"{self.env['GONOGO_GATEWAY_URL']}/v1/chat/completions",
-            headers={"Authorization": f"Bearer {self.env['GONOGO_API_KEY']}"},
-            json={"model": group, **uncached},
-            timeout=10,
-        )
-        return reply.status_code == 200 and reply.headers.get("x-litellm-model-group") == group
+        gateway = self.gateway()
+        try:
+            if not poll(lambda: _each_serves_itself(gateway), timeout_s=SERVED_AGAIN_WITHIN_S):
+                pytest.fail(f"a group not served by itself {SERVED_AGAIN_WITHIN_S} s after reset")
+        finally:
+            gateway.close()
 
     def redis_restarted(self) -> None:
         """Say that Redis went down and back up just now (see `redis_restarts`)."""
@@ -128,6 +123,15 @@ class RunningSandbox:
             if any(value > 0 for value in values):  # NaN (no traffic) is no trouble
                 seen[name] = max(values)
         return seen
+
+
+def _each_serves_itself(gateway: GatewayClient) -> bool:
+    """Each of OWN_PROVIDER_GROUPS answers (uncached) by itself, not by a fallback."""
+    for group in OWN_PROVIDER_GROUPS:
+        reply = gateway.chat(group, "hi", stream=False, max_tokens=4, timeout_s=10)
+        if not reply.ok or reply.headers.get("x-litellm-model-group") != group:
+            return False
+    return True
 
 
 @pytest.fixture(scope="session")

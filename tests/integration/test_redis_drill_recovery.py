@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gonogo.waiting import poll
-from tests.commands import gonogo_in_process
+from tests.commands import gonogo_in_process, measurements
 from tests.integration.conftest import RunningSandbox
 from tests.integration.drills import verdict_of
 
@@ -44,5 +44,5 @@ def test_a_recovery_over_its_bound_is_no_go_naming_what_is_still_degraded(
     assert tight["outcome"] == "failed"
     assert "still degraded 1 s after the restore" in tight["message"]
     assert "the gateway's answers are not cached in Redis" in tight["message"]
-    measured = {m["name"]: m for m in tight["measurements"]}
-    assert measured["time until fully recovered"]["observed"] is None  # not within its bound
+    recovery = measurements(tight)["time until fully recovered"]
+    assert recovery["observed"] is None  # not within its bound

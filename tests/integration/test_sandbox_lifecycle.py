@@ -62,22 +62,23 @@ def running(tmp_path_factory: pytest.TempPathFactory, litellm_installed: None) -
     """One sandbox for the read-only tests, brought up by a process that then crashes (SIGKILL,
     no cleanup of any kind): its components live on, and this process's `down` in the
     teardown must stop every one of them. One LiteLLM start serves both proofs."""
-    state_dir = tmp_path_factory.mktemp("sandbox")
+    sandbox = Sandbox(tmp_path_factory.mktemp("sandbox"))
     child = subprocess.Popen(
-        [sys.executable, "-c", UP_IN_CHILD, str(state_dir)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", UP_IN_CHILD, str(sandbox.layout.state_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "up"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-    sandbox = Sandbox(state_dir)
-    statuses = sandbox.status()
-    try:
+    try:  # whatever fails from here, `down` stops what the child started
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "up"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        statuses = sandbox.status()
         yield sandbox
     finally:
-        stopped = sandbox.down()  # a failed assertion must not leave the orphans running
+        stopped = sandbox.down()
     assert sorted(stopped) == sorted(COMPONENTS)
     _assert_all_gone(statuses, sandbox)
 
